@@ -1,0 +1,128 @@
+// Package config loads a project's compose file(s) and the x-prodlike
+// extensions in them, validates what prodlike needs, and produces a Spec: the
+// pure description of the stack that every later stage works from.
+package config
+
+// Kind is the sort of stand-in a service gets (or KindApp for the user's own
+// service).
+type Kind string
+
+const (
+	KindApp      Kind = "app"
+	KindPostgres Kind = "postgres"
+	KindRedis    Kind = "redis"
+)
+
+// Spec is a loaded and validated project.
+type Spec struct {
+	// Project is the compose project name (name:, -p, COMPOSE_PROJECT_NAME or
+	// the directory name, as compose derives it).
+	Project string
+	// Dir is the project's working directory (where relative paths start).
+	Dir string
+	// Files are the compose files that were read, in order.
+	Files []string
+	// ImageMirror is the registry prefix for stand-in images from the
+	// top-level x-prodlike.image-mirror ("" for none). The CLI flag and the
+	// PRODLIKE_IMAGE_MIRROR variable override it.
+	ImageMirror string
+	// Environments are the deployment environments declared under
+	// x-prodlike.environments, in file order.
+	Environments []Environment
+	// Services are the services prodlike runs, sorted by name. Services
+	// marked x-prodlike.ignore are left out.
+	Services []Service
+}
+
+// Environment is a deployment target (staging, prod) and where its truth
+// lives.
+type Environment struct {
+	Name      string
+	Cloud     string // aws, gcp, azure
+	Region    string
+	Terraform string // path to a Terraform state or plan JSON, relative to Dir
+}
+
+// Service is one compose service as prodlike understands it.
+type Service struct {
+	Name string
+	Kind Kind
+	// Standin is the stand-in identifier as declared (aws.rds-postgres,
+	// aws.elasticache, postgres, redis, valkey …) or, when inferred from the
+	// image, the plain kind. Empty for the app.
+	Standin string
+	// Engine distinguishes engines within a kind: "redis" or "valkey" for
+	// KindRedis, "postgres" for KindPostgres.
+	Engine string
+	// Image is the image reference the service runs: for a stand-in, the
+	// compose image with its tag replaced by Version when a prod version is
+	// declared (or x-prodlike.image when set); for the app, its compose image
+	// or, with a build section and no image, "<project>-<service>".
+	Image string
+	// Version is the production engine version the stand-in is pinned to
+	// (x-prodlike.version, else the image tag). Empty for the app.
+	Version string
+	// Build is set when the service is built from a Dockerfile.
+	Build *Build
+	// Environment is the compose environment, interpolated, with env_file
+	// entries merged as compose does. Nil values (bare names) are dropped.
+	Environment map[string]string
+	// Command and Entrypoint override the image's when non-nil.
+	Command    []string
+	Entrypoint []string
+	// Ports are the published ports.
+	Ports []Port
+	// DependsOn are the names of services this one waits for.
+	DependsOn []string
+	// Health is the app's HTTP health path (x-prodlike.health), "" for none.
+	Health string
+	// Parameters are engine parameters: Postgres settings (-c name=value) or
+	// Redis/Valkey config directives. From x-prodlike.parameters.
+	Parameters map[string]string
+	// EnvNames renames the variables a stand-in gives the app, keyed by the
+	// stand-in's default name (DATABASE_URL → PRIMARY_DB_URL). From
+	// x-prodlike.env.
+	EnvNames map[string]string
+	// Prod is the prod resource address the service corresponds to
+	// (x-prodlike.prod, e.g. aws_db_instance.main); used by later stages.
+	Prod string
+	// File is the compose file that declared the service (for messages).
+	File string
+}
+
+// Build is a compose build section.
+type Build struct {
+	Context    string // absolute path
+	Dockerfile string // relative to Context, as compose has it
+	Args       map[string]string
+	Target     string
+}
+
+// Port is a published port.
+type Port struct {
+	HostIP    string // "" means prodlike's default (127.0.0.1)
+	Host      int    // 0 means "any free port"
+	Container int
+	Protocol  string // tcp or udp
+}
+
+// Service returns the named service and whether it exists.
+func (s *Spec) Service(name string) (Service, bool) {
+	for _, svc := range s.Services {
+		if svc.Name == name {
+			return svc, true
+		}
+	}
+	return Service{}, false
+}
+
+// App returns the app service, if the project has one (validation allows at
+// most one).
+func (s *Spec) App() (Service, bool) {
+	for _, svc := range s.Services {
+		if svc.Kind == KindApp {
+			return svc, true
+		}
+	}
+	return Service{}, false
+}

@@ -1,0 +1,328 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// extensionKey is the compose extension prodlike reads, on services and at
+// the top level.
+const extensionKey = "x-prodlike"
+
+// serviceExt is a service's x-prodlike extension, decoded and type-checked
+// but not yet validated against the rest of the service.
+type serviceExt struct {
+	App        bool              // app: this service is the app
+	Ignore     bool              // ignore: leave the service out
+	Health     string            // health: the app's HTTP health path
+	Standin    string            // standin: stand-in identifier
+	Engine     string            // engine: redis or valkey (aws.elasticache)
+	Version    string            // version: production engine version
+	Image      string            // image: stand-in image override
+	Parameters map[string]string // parameters: engine parameters
+	Env        map[string]string // env: variable renames
+	Prod       string            // prod: prod resource address
+
+	// set records which keys were present.
+	set map[string]bool
+}
+
+var serviceExtKeys = []string{"app", "engine", "env", "health", "ignore", "image", "parameters", "prod", "standin", "version"}
+
+// problem is a validation failure at a path below the service (or below the
+// document root for project-level problems), turned into an *Error once its
+// location is known.
+type problem struct {
+	path []string
+	msg  string
+}
+
+func (p problem) field() string { return strings.Join(p.path, ".") }
+
+// scalarText gives the text of a scalar as written in the compose file, for
+// numbers that YAML would otherwise reformat (7.0 → 7). path is relative to
+// the x-prodlike mapping being decoded.
+type scalarText func(path ...string) (string, bool)
+
+// decodeServiceExt decodes a service's x-prodlike value (nil when absent).
+// Unknown keys are reported separately so that a caller can drop them for a
+// stand-in kind this version does not know the keys of yet.
+func decodeServiceExt(v any, text scalarText) (x serviceExt, problems, unknown []problem) {
+	x.set = map[string]bool{}
+	if v == nil {
+		return x, nil, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return x, []problem{{path: []string{extensionKey}, msg: fmt.Sprintf("want a mapping such as {app: true} or {standin: postgres}, got %s", describe(v))}}, nil
+	}
+	bad := func(key, format string, args ...any) {
+		problems = append(problems, problem{path: []string{extensionKey, key}, msg: fmt.Sprintf(format, args...)})
+	}
+	for _, key := range sortedKeys(m) {
+		val := m[key]
+		x.set[key] = true
+		switch key {
+		case "app":
+			x.App, ok = val.(bool)
+			if !ok {
+				bad(key, "want true or false, got %s", describe(val))
+			}
+		case "ignore":
+			x.Ignore, ok = val.(bool)
+			if !ok {
+				bad(key, "want true or false, got %s", describe(val))
+			}
+		case "health":
+			x.Health, ok = val.(string)
+			if !ok || !strings.HasPrefix(x.Health, "/") {
+				bad(key, "want an HTTP path starting with \"/\" (e.g. /healthz), got %s", describe(val))
+			}
+		case "standin":
+			x.Standin, ok = val.(string)
+			if !ok || x.Standin == "" {
+				bad(key, "want a stand-in name, got %s; known: %s", describe(val), strings.Join(knownStandins(), ", "))
+			}
+		case "engine":
+			x.Engine, ok = val.(string)
+			if !ok || (x.Engine != "redis" && x.Engine != "valkey") {
+				bad(key, "want redis or valkey, got %s", describe(val))
+			}
+		case "version":
+			x.Version, ok = scalarString(val, text, key)
+			if !ok || !startsWithDigit(x.Version) {
+				bad(key, "want the production engine version, such as \"16.4\" or \"7.1\", got %s", describe(val))
+			}
+		case "image":
+			x.Image, ok = val.(string)
+			if !ok || x.Image == "" {
+				bad(key, "want an image reference such as postgres:16.4, got %s", describe(val))
+			}
+		case "prod":
+			x.Prod, ok = val.(string)
+			if !ok {
+				bad(key, "want the prod resource address (e.g. aws_db_instance.main), got %s", describe(val))
+			}
+		case "parameters":
+			params, ok := val.(map[string]any)
+			if !ok {
+				bad(key, "want a mapping of parameter names to values (e.g. {max_connections: 200}), got %s", describe(val))
+				continue
+			}
+			x.Parameters = map[string]string{}
+			for _, name := range sortedKeys(params) {
+				s, ok := scalarString(params[name], text, key, name)
+				if !ok {
+					problems = append(problems, problem{
+						path: []string{extensionKey, key, name},
+						msg:  fmt.Sprintf("want a single value (string, number or true/false), got %s", describe(params[name])),
+					})
+					continue
+				}
+				x.Parameters[name] = s
+			}
+		case "env":
+			names, ok := val.(map[string]any)
+			if !ok {
+				bad(key, "want a mapping from the stand-in's variable to the name your app reads (e.g. {DATABASE_URL: PRIMARY_DB_URL}), got %s", describe(val))
+				continue
+			}
+			x.Env = map[string]string{}
+			for _, from := range sortedKeys(names) {
+				to, ok := names[from].(string)
+				switch {
+				case !envName.MatchString(from):
+					problems = append(problems, problem{path: []string{extensionKey, key, from}, msg: "not a valid environment variable name"})
+				case !ok || !envName.MatchString(to):
+					problems = append(problems, problem{
+						path: []string{extensionKey, key, from},
+						msg:  fmt.Sprintf("want the variable name to use instead of %s (letters, digits, underscores), got %s", from, describe(names[from])),
+					})
+				default:
+					x.Env[from] = to
+				}
+			}
+		default:
+			unknown = append(unknown, problem{
+				path: []string{extensionKey, key},
+				msg:  "unknown key; allowed keys are " + strings.Join(serviceExtKeys, ", "),
+			})
+		}
+	}
+	return x, problems, unknown
+}
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// projectExt is the top-level x-prodlike extension.
+type projectExt struct {
+	ImageMirror  string
+	Environments []Environment
+}
+
+var (
+	projectExtKeys  = []string{"environments", "image-mirror"}
+	environmentKeys = []string{"cloud", "region", "terraform"}
+	clouds          = []string{"aws", "gcp", "azure"}
+)
+
+// decodeProjectExt decodes the top-level x-prodlike value. order lists the
+// environment names in file order (compose-go's maps have none); names
+// missing from it follow, sorted.
+func decodeProjectExt(v any, order []string) (x projectExt, problems []problem) {
+	if v == nil {
+		return x, nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return x, []problem{{path: []string{extensionKey}, msg: fmt.Sprintf("want a mapping with %s, got %s", strings.Join(projectExtKeys, ", "), describe(v))}}
+	}
+	bad := func(path []string, format string, args ...any) {
+		problems = append(problems, problem{path: append([]string{extensionKey}, path...), msg: fmt.Sprintf(format, args...)})
+	}
+	for _, key := range sortedKeys(m) {
+		val := m[key]
+		switch key {
+		case "image-mirror":
+			x.ImageMirror, ok = val.(string)
+			if !ok {
+				bad([]string{key}, "want a registry prefix such as mirror.example.com/dockerhub, got %s", describe(val))
+			}
+		case "environments":
+			envs, ok := val.(map[string]any)
+			if !ok {
+				bad([]string{key}, "want a mapping of environment names to {cloud, region, terraform}, got %s", describe(val))
+				continue
+			}
+			names := slices.Clone(order)
+			names = slices.DeleteFunc(names, func(n string) bool { _, ok := envs[n]; return !ok })
+			for _, n := range sortedKeys(envs) {
+				if !slices.Contains(names, n) {
+					names = append(names, n)
+				}
+			}
+			for _, name := range names {
+				env, ps := decodeEnvironment(name, envs[name])
+				for _, p := range ps {
+					bad(append([]string{key, name}, p.path...), "%s", p.msg)
+				}
+				if len(ps) == 0 {
+					x.Environments = append(x.Environments, env)
+				}
+			}
+		default:
+			bad([]string{key}, "unknown key; allowed keys are %s", strings.Join(projectExtKeys, ", "))
+		}
+	}
+	return x, problems
+}
+
+func decodeEnvironment(name string, v any) (env Environment, problems []problem) {
+	env.Name = name
+	m, ok := v.(map[string]any)
+	if !ok {
+		return env, []problem{{msg: fmt.Sprintf("want a mapping such as {cloud: aws, region: eu-west-1, terraform: infra/prod.tfstate.json}, got %s", describe(v))}}
+	}
+	for _, key := range sortedKeys(m) {
+		s, ok := m[key].(string)
+		switch key {
+		case "cloud":
+			env.Cloud = s // checked below
+			continue
+		case "region":
+			env.Region = s
+		case "terraform":
+			env.Terraform = s
+		default:
+			problems = append(problems, problem{path: []string{key}, msg: "unknown key; allowed keys are " + strings.Join(environmentKeys, ", ")})
+			continue
+		}
+		if !ok {
+			problems = append(problems, problem{path: []string{key}, msg: "want a string, got " + describe(m[key])})
+		}
+	}
+	switch c := m["cloud"]; {
+	case c == nil:
+		problems = append(problems, problem{path: []string{"cloud"}, msg: "missing; set it to one of " + strings.Join(clouds, ", ")})
+	case !slices.Contains(clouds, env.Cloud):
+		problems = append(problems, problem{path: []string{"cloud"}, msg: fmt.Sprintf("unknown cloud %s; want one of %s", describe(c), strings.Join(clouds, ", "))})
+	}
+	return env, problems
+}
+
+// scalarString renders a scalar as text. Numbers take their text from the
+// compose file when it has one, so that `version: 7.0` stays "7.0" and
+// `version: 16.10` stays "16.10"; without it (a value inherited through
+// extends, say) they are formatted, which drops trailing zeros.
+func scalarString(v any, text scalarText, path ...string) (string, bool) {
+	switch v := v.(type) {
+	case string:
+		return v, true
+	case bool:
+		return strconv.FormatBool(v), true
+	case int, int64, uint64, float64:
+		if s, ok := text(path...); ok && sameNumber(s, v) {
+			return s, true
+		}
+		switch n := v.(type) {
+		case float64:
+			return strconv.FormatFloat(n, 'f', -1, 64), true
+		default:
+			return fmt.Sprint(n), true
+		}
+	}
+	return "", false
+}
+
+// sameNumber reports whether text, as written in a file, is the number n
+// that compose-go decoded (guarding against attributing the wrong text).
+func sameNumber(text string, n any) bool {
+	f, err := strconv.ParseFloat(strings.ReplaceAll(text, "_", ""), 64)
+	if err != nil {
+		return false
+	}
+	switch n := n.(type) {
+	case int:
+		return f == float64(n)
+	case int64:
+		return f == float64(n)
+	case uint64:
+		return f == float64(n)
+	case float64:
+		return f == n
+	}
+	return false
+}
+
+// describe names a decoded YAML value for messages.
+func describe(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "nothing"
+	case string:
+		return strconv.Quote(v)
+	case bool:
+		return strconv.FormatBool(v)
+	case int, int64, uint64, float64:
+		return fmt.Sprint(v)
+	case map[string]any:
+		return "a mapping"
+	case []any:
+		return "a list"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func startsWithDigit(s string) bool { return s != "" && s[0] >= '0' && s[0] <= '9' }
