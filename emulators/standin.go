@@ -1,0 +1,61 @@
+// Package emulators holds what every stand-in kind has in common: the
+// container it needs, how to tell that it is ready, the connection variables
+// it gives the app, and the facts it reports about itself.
+//
+// The kinds live in sub-packages (postgres, redis, …). They describe and probe
+// stand-ins but never start containers themselves: only stack/docker talks to
+// Docker, so the plan and everything before it stays pure and testable.
+package emulators
+
+import (
+	"context"
+	"net"
+	"strconv"
+)
+
+// Container is the container a stand-in runs, as plain data.
+type Container struct {
+	Image string
+	Env   map[string]string
+	// Cmd replaces the image's command (arguments to its entrypoint).
+	Cmd []string
+	// Port is the TCP port the stand-in serves on inside the container.
+	Port int
+	// DataDir is where the stand-in keeps data that should survive `down`;
+	// the engine mounts a named volume there. "" for none.
+	DataDir string
+}
+
+// Endpoint is where a stand-in answers: the service name and container port
+// inside the project network, or localhost and the published port on the host.
+type Endpoint struct {
+	Host string
+	Port int
+}
+
+// Addr returns host:port.
+func (e Endpoint) Addr() string { return net.JoinHostPort(e.Host, strconv.Itoa(e.Port)) }
+
+// Facts are what a live stand-in reports about itself. Each kind returns its
+// own type with the details (settings, extensions, config); the version is
+// common to all.
+type Facts interface {
+	// ServerVersion is the version the running server reports (15.14, 7.0.15).
+	ServerVersion() string
+}
+
+// Standin is one configured stand-in of some kind.
+type Standin interface {
+	// Kind names the stand-in kind (postgres, redis).
+	Kind() string
+	// Container describes the container to run.
+	Container() Container
+	// Ready returns nil once the stand-in does real work at ep (a query, a
+	// PING), and an error otherwise. It makes one attempt; callers poll.
+	Ready(ctx context.Context, ep Endpoint) error
+	// Env returns the connection variables for a client that reaches the
+	// stand-in at ep, after any renames the service asked for.
+	Env(ep Endpoint) map[string]string
+	// Facts reads the live stand-in at ep.
+	Facts(ctx context.Context, ep Endpoint) (Facts, error)
+}
