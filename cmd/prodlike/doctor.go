@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/prodlike/prodlike/config"
+	"github.com/prodlike/prodlike/plan"
+	"github.com/prodlike/prodlike/stack"
+)
+
+// lowDisk is the free space below which doctor warns: a Postgres image,
+// its data and an app build fill a few GiB quickly.
+const lowDisk = 5 << 30
+
+type check struct {
+	level  string // ok, warn, fail, info
+	title  string
+	detail string
+}
+
+type systemInfoer interface {
+	SystemInfo(ctx context.Context) (stack.Info, error)
+}
+
+func newDoctorCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "doctor",
+		Short: "Check that prodlike can run here: Docker, disk, compose file, images, ports",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			checks := a.doctor(cmd.Context())
+			failed := 0
+			for _, c := range checks {
+				mark := map[string]string{"ok": "✓", "warn": "!", "fail": "✗", "info": "·"}[c.level]
+				fmt.Fprintf(a.stdout, "%s %s\n", mark, c.title)
+				if c.detail != "" {
+					fmt.Fprintf(a.stdout, "    %s\n", strings.ReplaceAll(c.detail, "\n", "\n    "))
+				}
+				if c.level == "fail" {
+					failed++
+				}
+			}
+			if failed > 0 {
+				return fmt.Errorf("%d check(s) failed", failed)
+			}
+			return nil
+		},
+	}
+}
+
+func (a *app) doctor(ctx context.Context) []check {
+	var checks []check
+	eng, err := a.engine()
+	var info stack.Info
+	if err == nil {
+		if si, ok := eng.(systemInfoer); ok {
+			info, err = si.SystemInfo(ctx)
+		} else {
+			info, err = eng.Ping(ctx)
+		}
+	}
+	if err != nil {
+		checks = append(checks, check{"fail", "Docker engine not reachable", err.Error()})
+	} else {
+		kind := engineKind(info)
+		checks = append(checks, check{"ok", fmt.Sprintf("Docker engine %s (API %s) on %s/%s", info.ServerVersion, info.APIVersion, info.OS, info.Arch),
+			fmt.Sprintf("%s at %s", kind, info.Endpoint)})
+		checks = append(checks, diskCheck(info))
+	}
+
+	_, p, lerr := a.load(ctx)
+	switch {
+	case errors.Is(lerr, config.ErrNotFound):
+		checks = append(checks, check{"info", "no compose file here", lerr.Error()})
+		return checks
+	case lerr != nil:
+		checks = append(checks, check{"fail", "compose file is not valid", lerr.Error()})
+		return checks
+	}
+	checks = append(checks, check{"ok", fmt.Sprintf("compose file: project %s, %d stand-in(s)%s", p.Project, len(p.Standins), appNote(p)), ""})
+	if err != nil {
+		return checks
+	}
+	checks = append(checks, imageChecks(ctx, eng, p)...)
+	checks = append(checks, portChecks(ctx, eng, p)...)
+	return checks
+}
+
+func appNote(p *plan.Plan) string {
+	if p.App == nil {
+		return ", no app"
+	}
+	return ", app " + p.App.Service
+}
+
+func engineKind(info stack.Info) string {
+	ep := strings.ToLower(info.Endpoint)
+	switch {
+	case strings.Contains(strings.ToLower(info.OSName), "docker desktop"):
+		return "Docker Desktop"
+	case strings.Contains(ep, "colima"):
+		return "Colima"
+	case strings.Contains(ep, "podman"):
+		return "Podman"
+	case strings.HasPrefix(ep, "tcp://") || strings.HasPrefix(ep, "ssh://"):
+		return "remote engine (published ports are on " + info.Host + ")"
+	case info.OSName != "":
+		return "Docker Engine on " + info.OSName
+	}
+	return "Docker Engine"
+}
+
+func diskCheck(info stack.Info) check {
+	if info.RootDir == "" {
+		return check{"info", "free disk space of the engine: unknown", ""}
+	}
+	free, err := freeBytes(info.RootDir)
+	if err != nil {
+		return check{"info", "free disk space of the engine: not readable from here", fmt.Sprintf("%s: %v (an engine in a VM keeps its disk there)", info.RootDir, err)}
+	}
+	title := fmt.Sprintf("%.1f GiB free for images and volumes (%s)", float64(free)/(1<<30), info.RootDir)
+	if free < lowDisk {
+		return check{"warn", title, "images, data volumes and app builds need a few GiB: docker system prune frees unused ones"}
+	}
+	return check{"ok", title, ""}
+}
+
+func imageChecks(ctx context.Context, eng stack.Engine, p *plan.Plan) []check {
+	var missing []string
+	for _, s := range p.Standins {
+		if _, err := eng.ImageID(ctx, s.Container.Image); err != nil {
+			missing = append(missing, s.Container.Image)
+		}
+	}
+	if p.App != nil && p.App.Build == nil {
+		if _, err := eng.ImageID(ctx, p.App.Image); err != nil {
+			missing = append(missing, p.App.Image)
+		}
+	}
+	if len(missing) == 0 {
+		return []check{{"ok", "all stand-in images are present", ""}}
+	}
+	return []check{{"info", "images to pull on the first up: " + strings.Join(missing, ", "),
+		"no registry reachable? set --image-mirror / PRODLIKE_IMAGE_MIRROR, or build compatible images with e2e/images/build.sh"}}
+}
+
+// portChecks reports declared host ports that another process holds.
+func portChecks(ctx context.Context, eng stack.Engine, p *plan.Plan) []check {
+	ours := map[int]bool{}
+	if cs, err := eng.Containers(ctx, p.Project); err == nil {
+		for _, c := range cs {
+			for _, port := range c.Ports {
+				ours[port.Host] = true
+			}
+		}
+	}
+	type want struct {
+		service string
+		port    int
+		ip      string
+	}
+	var wants []want
+	for _, s := range p.Standins {
+		if s.Publish.Host != 0 {
+			wants = append(wants, want{s.Service, s.Publish.Host, s.Publish.HostIP})
+		}
+	}
+	if p.App != nil {
+		for _, port := range p.App.Ports {
+			if port.Host != 0 && port.Protocol != "udp" {
+				wants = append(wants, want{p.App.Service, port.Host, port.HostIP})
+			}
+		}
+	}
+	var checks []check
+	for _, w := range wants {
+		if ours[w.port] {
+			continue
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort(w.ip, strconv.Itoa(w.port)))
+		if err != nil {
+			checks = append(checks, check{"warn", fmt.Sprintf("port %d (%s) is taken by another program", w.port, w.service),
+				"up will publish on a free port instead and say which; prodlike env and status show it"})
+			continue
+		}
+		_ = l.Close()
+	}
+	if len(checks) == 0 && len(wants) > 0 {
+		checks = append(checks, check{"ok", "declared host ports are free", ""})
+	}
+	return checks
+}

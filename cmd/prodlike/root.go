@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+	"github.com/spf13/cobra"
+
+	"github.com/prodlike/prodlike/config"
+	"github.com/prodlike/prodlike/plan"
+	"github.com/prodlike/prodlike/stack"
+	"github.com/prodlike/prodlike/stack/docker"
+)
+
+// env is what the commands take from the process; tests replace it.
+type env struct {
+	stdout, stderr io.Writer
+	environ        []string
+	newEngine      func() (stack.Engine, error)
+	signals        func(chan<- os.Signal) (stop func())
+}
+
+func defaultEnv() env {
+	return env{
+		stdout:  os.Stdout,
+		stderr:  os.Stderr,
+		environ: os.Environ(),
+		newEngine: func() (stack.Engine, error) {
+			return docker.New()
+		},
+		signals: func(c chan<- os.Signal) func() {
+			signal.Notify(c, interruptSignals...)
+			return func() { signal.Stop(c) }
+		},
+	}
+}
+
+// app holds the global flags and the process environment.
+type app struct {
+	env
+	files    []string
+	project  string
+	dir      string
+	envFiles []string
+	mirror   string
+	verbose  bool
+}
+
+func (a *app) getenv(key string) string {
+	for _, kv := range a.environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+func run(ctx context.Context, args []string, e env) int {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sig := make(chan os.Signal, 1)
+	stop := e.signals(sig)
+	go func() {
+		select {
+		case <-sig:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	defer stop()
+
+	// compose-go warns through logrus (a variable that is not set, an
+	// obsolete attribute); say it prodlike's way, on stderr.
+	logrus.SetOutput(e.stderr)
+	logrus.SetFormatter(warningFormatter{})
+
+	a := &app{env: e}
+	root := newRootCmd(a)
+	root.SetArgs(args)
+	root.SetOut(e.stdout)
+	root.SetErr(e.stderr)
+	err := root.ExecuteContext(ctx)
+	if err != nil {
+		if errors.Is(err, stack.ErrInterrupted) {
+			fmt.Fprintf(e.stderr, "prodlike: %v\n", err)
+		} else {
+			fmt.Fprintf(e.stderr, "prodlike: %s\n", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+		}
+	}
+	return exitCode(err)
+}
+
+func newRootCmd(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "prodlike",
+		Short: "A production-shaped cloud on your machine",
+		Long: `prodlike reads your compose file, starts stand-ins for the managed services
+your service uses in production (Postgres for RDS, Redis or Valkey for
+ElastiCache), pinned to production's engine versions and parameters, and runs
+your service's own image against them.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError{fmt.Errorf("unknown command %q\nrun 'prodlike --help' for the commands", args[0])}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError{fmt.Errorf("%w\nrun '%s --help' for usage", err, c.CommandPath())}
+	})
+	f := root.PersistentFlags()
+	f.StringArrayVarP(&a.files, "file", "f", nil, "compose file (repeat to merge several; default: COMPOSE_FILE or compose.yaml found from the project directory up)")
+	f.StringVarP(&a.project, "project-name", "p", "", "project name (default: the compose file's name:, COMPOSE_PROJECT_NAME or the directory name)")
+	f.StringVarP(&a.dir, "project-directory", "C", "", "run as if prodlike was started in this directory")
+	f.StringArrayVar(&a.envFiles, "env-file", nil, "environment file for interpolation (default: .env in the project directory)")
+	f.StringVar(&a.mirror, "image-mirror", "", "registry prefix for stand-in images from Docker Hub, e.g. mirror.example.com/dockerhub (env PRODLIKE_IMAGE_MIRROR; x-prodlike.image-mirror)")
+	f.BoolVarP(&a.verbose, "verbose", "v", false, "show pull and build output")
+	root.AddCommand(
+		newUpCmd(a),
+		newDownCmd(a),
+		newStatusCmd(a),
+		newEnvCmd(a),
+		newLogsCmd(a),
+		newDoctorCmd(a),
+		newVersionCmd(a),
+	)
+	return root
+}
+
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageError{fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), args)}
+	}
+	return nil
+}
+
+// load reads the compose file(s) and makes the plan.
+func (a *app) load(ctx context.Context) (*config.Spec, *plan.Plan, error) {
+	spec, err := config.Load(ctx, config.Options{
+		Files:    a.files,
+		WorkDir:  a.dir,
+		Project:  a.project,
+		EnvFiles: a.envFiles,
+		Environ:  a.environ,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	mirror := a.mirror
+	if mirror == "" {
+		mirror = a.getenv("PRODLIKE_IMAGE_MIRROR")
+	}
+	p, err := plan.Build(spec, plan.Options{ImageMirror: mirror})
+	if err != nil {
+		return spec, nil, err
+	}
+	return spec, p, nil
+}
+
+// projectName finds the project for commands that can work from labels
+// alone (down): the compose file's project, or -p when there is no file.
+func (a *app) projectName(ctx context.Context) (string, *plan.Plan, error) {
+	_, p, err := a.load(ctx)
+	if err == nil {
+		return p.Project, p, nil
+	}
+	if errors.Is(err, config.ErrNotFound) && a.project != "" {
+		return a.project, nil, nil
+	}
+	return "", nil, err
+}
+
+func (a *app) engine() (stack.Engine, error) {
+	return a.newEngine()
+}
+
+func nameWidth(p *plan.Plan) int {
+	w := 0
+	for _, s := range p.Standins {
+		w = max(w, len(s.Service))
+	}
+	if p.App != nil {
+		w = max(w, len(p.App.Service))
+	}
+	return w
+}
+
+type warningFormatter struct{}
+
+func (warningFormatter) Format(e *logrus.Entry) ([]byte, error) {
+	return []byte("prodlike: warning: " + e.Message + "\n"), nil
+}
