@@ -212,7 +212,6 @@ func (x *Executor) emit(service string, state State, start time.Time, detail str
 
 func (x *Executor) startStandin(ctx context.Context, p *plan.Plan, info Info, s plan.Standin, old Container, r *run, start time.Time) (Running, error) {
 	image := s.Container.Image
-	fail := func(err error) (Running, error) { return Running{}, err }
 	if old.ID != "" {
 		if x.reusable(ctx, old, s.Hash, image) {
 			ep := emulators.Endpoint{Host: info.Host, Port: old.HostPort(s.Container.Port)}
@@ -221,19 +220,22 @@ func (x *Executor) startStandin(ctx context.Context, p *plan.Plan, info Info, s 
 				return Running{Service: s.Service, Container: old, Reused: true, Elapsed: x.now().Sub(start)}, nil
 			}
 		}
+	}
+	// The image first: if it cannot be had, the running container stays.
+	if err := x.ensureImage(ctx, s.Service, image, start); err != nil {
+		return Running{}, err
+	}
+	if old.ID != "" {
 		x.emit(s.Service, StateStopping, start, "configuration changed: recreating", nil)
 		if err := x.engine.Remove(ctx, old.ID, x.stopTimeout); err != nil {
-			return fail(fmt.Errorf("remove old container: %w", err))
+			return Running{}, fmt.Errorf("remove old container: %w", err)
 		}
-	}
-	if err := x.ensureImage(ctx, s.Service, image, start); err != nil {
-		return fail(err)
 	}
 	var mounts []Mount
 	if s.Volume != "" {
 		created, err := x.engine.EnsureVolume(ctx, s.Volume, serviceLabels(p.Project, s.Service))
 		if err != nil {
-			return fail(fmt.Errorf("volume %s: %w", s.Volume, err))
+			return Running{}, fmt.Errorf("volume %s: %w", s.Volume, err)
 		}
 		if created {
 			r.addVolume(s.Volume)
@@ -261,7 +263,7 @@ func (x *Executor) startStandin(ctx context.Context, p *plan.Plan, info Info, s 
 	}
 	c, err := x.runContainer(ctx, s.Service, spec, start, r)
 	if err != nil {
-		return fail(err)
+		return Running{}, err
 	}
 	x.emit(s.Service, StateReady, start, readyDetail(image, c, s.Container.Port), nil)
 	return Running{Service: s.Service, Container: c, Elapsed: x.now().Sub(start)}, nil
@@ -269,11 +271,10 @@ func (x *Executor) startStandin(ctx context.Context, p *plan.Plan, info Info, s 
 
 func (x *Executor) startApp(ctx context.Context, p *plan.Plan, info Info, old Container, deps map[string]chan struct{}, r *run, start time.Time) (Running, error) {
 	a := p.App
-	fail := func(err error) (Running, error) { return Running{}, err }
 	// The image is built (or pulled) while the stand-ins start.
 	imageID, err := x.appImage(ctx, p, start)
 	if err != nil {
-		return fail(err)
+		return Running{}, err
 	}
 	for _, dep := range a.After {
 		select {
@@ -283,7 +284,7 @@ func (x *Executor) startApp(ctx context.Context, p *plan.Plan, info Info, old Co
 	}
 	if err := ctx.Err(); err != nil {
 		// A stand-in failed (it reports why) or the run was interrupted.
-		return fail(fmt.Errorf("not started: %w", err))
+		return Running{}, fmt.Errorf("not started: %w", err)
 	}
 	ready := appReady(a)
 	if old.ID != "" {
@@ -296,7 +297,7 @@ func (x *Executor) startApp(ctx context.Context, p *plan.Plan, info Info, old Co
 		}
 		x.emit(a.Service, StateStopping, start, "image or configuration changed: recreating", nil)
 		if err := x.engine.Remove(ctx, old.ID, x.stopTimeout); err != nil {
-			return fail(fmt.Errorf("remove old container: %w", err))
+			return Running{}, fmt.Errorf("remove old container: %w", err)
 		}
 	}
 	labels := serviceLabels(p.Project, a.Service)
@@ -321,7 +322,7 @@ func (x *Executor) startApp(ctx context.Context, p *plan.Plan, info Info, old Co
 	}
 	c, err := x.runContainer(ctx, a.Service, spec, start, r)
 	if err != nil {
-		return fail(err)
+		return Running{}, err
 	}
 	x.emit(a.Service, StateReady, start, readyDetail(a.Image, c, a.HealthPort), nil)
 	return Running{Service: a.Service, Container: c, Elapsed: x.now().Sub(start)}, nil

@@ -35,7 +35,7 @@ func Poll(ctx context.Context, ready ReadyFunc, ep emulators.Endpoint, alive fun
 			return nil
 		}
 		if alive != nil && attempt%aliveEvery == 0 {
-			if err := alive(ctx); err != nil {
+			if err := alive(ctx); err != nil && ctx.Err() == nil {
 				return fmt.Errorf("%w: %v", ErrNotReady, err)
 			}
 		}

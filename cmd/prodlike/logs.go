@@ -26,6 +26,9 @@ func newLogsCmd(a *app) *cobra.Command {
 			return stack.New(eng).Logs(cmd.Context(), project, services, stack.LogOptions{Follow: follow, Tail: tail}, a.stdout)
 		},
 	}
+	// -f is --follow here, as in docker compose logs; the compose file is
+	// still --file (the global -f would collide).
+	cmd.Flags().StringArrayVar(&a.files, "file", nil, "compose file (repeat to merge several)")
 	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep following new output")
 	cmd.Flags().StringVarP(&tail, "tail", "n", "all", "number of lines to show from the end of each service's output")
 	return cmd

@@ -242,8 +242,9 @@ func (e *Engine) Pull(ctx context.Context, ref string, progress func(string)) er
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %s is not present locally and could not be pulled: %v\n"+
-			"  if no registry is reachable from here, point prodlike at a mirror (--image-mirror, PRODLIKE_IMAGE_MIRROR or x-prodlike.image-mirror) or build compatible images locally (e2e/images/build.sh)", stack.ErrImageNotFound, ref, err)
+		reason := strings.TrimPrefix(err.Error(), "Error response from daemon: ")
+		return fmt.Errorf("%w: %s is not present locally and could not be pulled: %s\n"+
+			"  if no registry is reachable from here, point prodlike at a mirror (--image-mirror, PRODLIKE_IMAGE_MIRROR or x-prodlike.image-mirror) or build compatible images locally (e2e/images/build.sh)", stack.ErrImageNotFound, ref, reason)
 	}
 	return nil
 }
@@ -327,7 +328,7 @@ func (e *Engine) Run(ctx context.Context, spec stack.ContainerSpec) (stack.Conta
 	for _, m := range spec.Mounts {
 		mounts = append(mounts, mount.Mount{Type: mount.TypeVolume, Source: m.Volume, Target: m.Target})
 	}
-	ready := &readiness{spec: spec}
+	ready := &readiness{spec: spec, host: e.host}
 	req := testcontainers.GenericContainerRequest{
 		Started: true,
 		Logger:  quietLogger{},

@@ -18,6 +18,10 @@ import (
 // polling tightly, and fails at once if the container stops.
 type readiness struct {
 	spec stack.ContainerSpec
+	// host is where published ports are reached. Not target.Host():
+	// testcontainers-go answers with a gateway address when it believes it
+	// runs inside a container, and prodlike publishes on loopback.
+	host string
 	// err is the wait's own error, without the layers of context
 	// testcontainers-go wraps around it.
 	err error
@@ -56,15 +60,11 @@ func (r *readiness) wait(ctx context.Context, target wait.StrategyTarget) error 
 	if r.spec.Ready == nil {
 		return alive(ctx)
 	}
-	host, err := target.Host(ctx)
-	if err != nil {
-		return err
-	}
 	port, err := target.MappedPort(ctx, fmt.Sprintf("%d/tcp", r.spec.ReadyPort))
 	if err != nil {
 		return fmt.Errorf("port %d is not published: %w", r.spec.ReadyPort, err)
 	}
-	return stack.Poll(ctx, r.spec.Ready, emulators.Endpoint{Host: host, Port: int(port.Num())}, alive)
+	return stack.Poll(ctx, r.spec.Ready, emulators.Endpoint{Host: r.host, Port: int(port.Num())}, alive)
 }
 
 func parseAddr(s string) netip.Addr {
