@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -13,7 +15,7 @@ import (
 // StatusTable writes one row per service: state, kind, image, the version the
 // live server reports beside the prod version it is pinned to, and where it
 // is published on this machine.
-func StatusTable(w io.Writer, project string, services []stack.ServiceStatus) error {
+func StatusTable(w io.Writer, services []stack.ServiceStatus) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "SERVICE\tKIND\tSTATE\tIMAGE\tVERSION\tPROD\tPORTS\n")
 	for _, s := range services {
@@ -48,7 +50,7 @@ func portsString(ports []stack.Port) string {
 		if p.HostIP != "" && p.HostIP != "127.0.0.1" && p.HostIP != "0.0.0.0" && p.HostIP != "::" {
 			host = p.HostIP
 		}
-		s := fmt.Sprintf("%s:%d->%d", host, p.Host, p.Container)
+		s := fmt.Sprintf("%s->%d", net.JoinHostPort(host, strconv.Itoa(p.Host)), p.Container)
 		if p.Protocol == "udp" {
 			s += "/udp"
 		}

@@ -34,7 +34,7 @@ func newStatusCmd(a *app) *cobra.Command {
 			if format == "json" {
 				return output.StatusJSON(a.stdout, services)
 			}
-			return output.StatusTable(a.stdout, p.Project, services)
+			return output.StatusTable(a.stdout, services)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "table or json")
