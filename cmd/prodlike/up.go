@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -126,23 +127,24 @@ func printReady(w io.Writer, p *plan.Plan, res *stack.Result, took time.Duration
 		}
 	}
 	fmt.Fprintf(w, "%s is ready in %.2fs (%d started, %d reused)\n", p.Project, took.Seconds(), len(res.Services)-reused, reused)
-	width := nameWidth(p)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, r := range res.Services {
 		where := "-"
 		if s, ok := p.Standin(r.Service); ok {
 			if hp := r.Container.HostPort(s.Container.Port); hp != 0 {
 				where = fmt.Sprintf("%s:%d", res.Info.Host, hp)
 			}
-			fmt.Fprintf(w, "  %-*s  %-9s %s  %s\n", width, r.Service, s.Engine+" "+s.Version, where, s.Container.Image)
+			fmt.Fprintf(tw, "  %s\t%s %s\t%s\t%s\n", r.Service, s.Engine, s.Version, where, s.Container.Image)
 			continue
 		}
 		if a := p.App; a != nil && a.Service == r.Service {
 			if hp := r.Container.HostPort(a.HealthPort); hp != 0 {
 				where = fmt.Sprintf("http://%s:%d", res.Info.Host, hp)
 			}
-			fmt.Fprintf(w, "  %-*s  %-9s %s  %s\n", width, r.Service, "app", where, a.Image)
+			fmt.Fprintf(tw, "  %s\tapp\t%s\t%s\n", r.Service, where, a.Image)
 		}
 	}
+	_ = tw.Flush()
 	if len(p.Standins) > 0 {
 		fmt.Fprintln(w, `connection variables for your shell: eval "$(prodlike env)"`)
 	}
