@@ -9,8 +9,13 @@ package emulators
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"net"
+	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // Container is the container a stand-in runs, as plain data.
@@ -58,4 +63,35 @@ type Standin interface {
 	Env(ep Endpoint) map[string]string
 	// Facts reads the live stand-in at ep.
 	Facts(ctx context.Context, ep Endpoint) (Facts, error)
+}
+
+// EnvNames renames the variables a stand-in gives the app: default name →
+// the name the service reads (x-prodlike.env). Every kind takes them the
+// same way.
+type EnvNames map[string]string
+
+var envVarName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// Check reports renames of variables the kind does not set (provides) and
+// target names that are not valid variable names, in a stable order.
+func (n EnvNames) Check(kind string, provides ...string) []error {
+	var errs []error
+	for _, from := range slices.Sorted(maps.Keys(n)) {
+		to := n[from]
+		switch {
+		case !slices.Contains(provides, from):
+			errs = append(errs, fmt.Errorf("env rename %q: %s sets only %s", from, kind, strings.Join(provides, ", ")))
+		case !envVarName.MatchString(to):
+			errs = append(errs, fmt.Errorf("env rename %s to %q: not a valid variable name", from, to))
+		}
+	}
+	return errs
+}
+
+// Name returns the name the service reads for the variable name.
+func (n EnvNames) Name(name string) string {
+	if to, ok := n[name]; ok {
+		return to
+	}
+	return name
 }

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/prodlike/prodlike/emulators"
 )
 
 // ErrInvalidOption is wrapped by every error New returns, so callers can
@@ -32,7 +34,7 @@ type options struct {
 	parameters map[string]string
 	// envNames maps a default variable name (EnvURL) to the name the
 	// service wants instead.
-	envNames map[string]string
+	envNames emulators.EnvNames
 }
 
 func defaultOptions() options {
@@ -40,7 +42,7 @@ func defaultOptions() options {
 		user:       defaultUser,
 		password:   defaultPassword,
 		parameters: map[string]string{},
-		envNames:   map[string]string{},
+		envNames:   emulators.EnvNames{},
 	}
 }
 
@@ -81,10 +83,7 @@ func WithEnvNames(names map[string]string) Option {
 	return func(o *options) { maps.Copy(o.envNames, names) }
 }
 
-var (
-	parameterName = regexp.MustCompile(`^[a-z0-9_.]+$`)
-	envVarName    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-)
+var parameterName = regexp.MustCompile(`^[a-z0-9_.]+$`)
 
 // validate reports every problem at once, in a stable order, each wrapping
 // ErrInvalidOption.
@@ -123,15 +122,8 @@ func (o *options) validate() error {
 		}
 	}
 
-	for _, from := range slices.Sorted(maps.Keys(o.envNames)) {
-		to := o.envNames[from]
-		if from != EnvURL {
-			bad("env rename %q: postgres sets only %s", from, EnvURL)
-			continue
-		}
-		if !envVarName.MatchString(to) {
-			bad("env rename %s to %q: not a valid variable name", from, to)
-		}
+	for _, err := range o.envNames.Check(Kind, EnvURL) {
+		errs = append(errs, fmt.Errorf("%w: %w", err, ErrInvalidOption))
 	}
 	return errors.Join(errs...)
 }

@@ -128,14 +128,7 @@ func (s *Standin) URL(ep emulators.Endpoint) string {
 // Env returns {DATABASE_URL: URL(ep)}, under the service's name for it if
 // renamed with WithEnvNames.
 func (s *Standin) Env(ep emulators.Endpoint) map[string]string {
-	return map[string]string{s.envName(EnvURL): s.URL(ep)}
-}
-
-func (s *Standin) envName(name string) string {
-	if to, ok := s.opts.envNames[name]; ok {
-		return to
-	}
-	return name
+	return map[string]string{s.opts.envNames.Name(EnvURL): s.URL(ep)}
 }
 
 // Ready makes one attempt: connect over TCP, run SELECT 1, close. It

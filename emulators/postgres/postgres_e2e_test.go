@@ -3,9 +3,7 @@
 package postgres
 
 import (
-	"bytes"
 	"context"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -13,13 +11,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/prodlike/prodlike/emulators"
+	"github.com/prodlike/prodlike/emulators/standintest"
 )
 
 // These tests run a real Postgres on loopback, started from the stand-in's
@@ -31,7 +29,7 @@ type localServer struct {
 	ep      emulators.Endpoint
 	version string // from `postgres --version`
 	exited  chan struct{}
-	out     *syncBuffer
+	out     *standintest.SyncBuffer
 }
 
 // postgresBinDir finds the directory holding postgres and initdb (Debian
@@ -105,16 +103,6 @@ func chownToPostgres(t *testing.T, path string) {
 	}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // startPostgres initialises a cluster for s's user and password in a
 // temporary directory and starts postgres with s.Container().Cmd on a free
 // loopback port. The server stops when the test ends.
@@ -152,7 +140,7 @@ func startPostgres(t *testing.T, s *Standin, locale string) *localServer {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
 
-	port := freePort(t)
+	port := standintest.FreePort(t)
 	c := s.Container()
 	if c.Cmd[0] != "postgres" {
 		t.Fatalf("Container().Cmd[0] = %q, want postgres", c.Cmd[0])
@@ -167,7 +155,7 @@ func startPostgres(t *testing.T, s *Standin, locale string) *localServer {
 		ep:      emulators.Endpoint{Host: "127.0.0.1", Port: port},
 		version: version,
 		exited:  make(chan struct{}),
-		out:     &syncBuffer{},
+		out:     &standintest.SyncBuffer{},
 	}
 	cmd.Stdout, cmd.Stderr = srv.out, srv.out
 	if err := cmd.Start(); err != nil {
@@ -334,22 +322,4 @@ func TestE2EReadyRejectsWrongPassword(t *testing.T) {
 		t.Errorf("Ready with a wrong password took %v, want it to fail fast", elapsed)
 	}
 	t.Logf("wrong password: %v", err)
-}
-
-// syncBuffer collects a process's output from its goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/prodlike/prodlike/emulators"
 )
 
 // ErrInvalidOption is wrapped by every error New returns, so callers can
@@ -22,14 +24,14 @@ type options struct {
 	config   map[string]string
 	// envNames maps a default variable name (EnvURL) to the name the
 	// service wants instead.
-	envNames map[string]string
+	envNames emulators.EnvNames
 }
 
 func defaultOptions() options {
 	return options{
 		engine:   EngineRedis,
 		config:   map[string]string{},
-		envNames: map[string]string{},
+		envNames: emulators.EnvNames{},
 	}
 }
 
@@ -66,10 +68,7 @@ func WithEnvNames(names map[string]string) Option {
 	return func(o *options) { maps.Copy(o.envNames, names) }
 }
 
-var (
-	configName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
-	envVarName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-)
+var configName = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
 // validate reports every problem at once, in a stable order, each wrapping
 // ErrInvalidOption.
@@ -101,15 +100,8 @@ func (o *options) validate() error {
 		}
 	}
 
-	for _, from := range slices.Sorted(maps.Keys(o.envNames)) {
-		to := o.envNames[from]
-		if from != EnvURL {
-			bad("env rename %q: redis sets only %s", from, EnvURL)
-			continue
-		}
-		if !envVarName.MatchString(to) {
-			bad("env rename %s to %q: not a valid variable name", from, to)
-		}
+	for _, err := range o.envNames.Check(Kind, EnvURL) {
+		errs = append(errs, fmt.Errorf("%w: %w", err, ErrInvalidOption))
 	}
 	return errors.Join(errs...)
 }

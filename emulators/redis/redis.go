@@ -123,11 +123,7 @@ func (s *Standin) URL(ep emulators.Endpoint) string {
 // Env returns {REDIS_URL: URL(ep)}, under the service's name for it if
 // renamed with WithEnvNames.
 func (s *Standin) Env(ep emulators.Endpoint) map[string]string {
-	name := EnvURL
-	if to, ok := s.opts.envNames[name]; ok {
-		name = to
-	}
-	return map[string]string{name: s.URL(ep)}
+	return map[string]string{s.opts.envNames.Name(EnvURL): s.URL(ep)}
 }
 
 // Ready makes one attempt: connect, PING, close. It returns an error while

@@ -3,20 +3,18 @@
 package redis
 
 import (
-	"bytes"
 	"context"
-	"net"
 	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/prodlike/prodlike/emulators"
+	"github.com/prodlike/prodlike/emulators/standintest"
 )
 
 // These tests run a real server on loopback, started from the stand-in's
@@ -27,7 +25,7 @@ type localServer struct {
 	ep      emulators.Endpoint
 	version string // from `<engine>-server --version`
 	exited  chan struct{}
-	out     *syncBuffer
+	out     *standintest.SyncBuffer
 }
 
 var serverVersion = regexp.MustCompile(`\bv=(\S+)`)
@@ -52,7 +50,7 @@ func startServer(t *testing.T, s *Standin) *localServer {
 		t.Fatalf("%s --version printed %q, want … v=VERSION …", bin, out)
 	}
 
-	port := freePort(t)
+	port := standintest.FreePort(t)
 	args := append(slices.Clone(c.Cmd[1:]),
 		"--port", strconv.Itoa(port),
 		"--bind", "127.0.0.1",
@@ -66,7 +64,7 @@ func startServer(t *testing.T, s *Standin) *localServer {
 		ep:      emulators.Endpoint{Host: "127.0.0.1", Port: port},
 		version: string(m[1]),
 		exited:  make(chan struct{}),
-		out:     &syncBuffer{},
+		out:     &standintest.SyncBuffer{},
 	}
 	cmd.Stdout, cmd.Stderr = srv.out, srv.out
 	if err := cmd.Start(); err != nil {
@@ -81,16 +79,6 @@ func startServer(t *testing.T, s *Standin) *localServer {
 		}
 	})
 	return srv
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // waitReady polls Ready until it succeeds, the server exits or 10s pass.
@@ -210,22 +198,4 @@ func TestE2EReadyRejectsWrongPassword(t *testing.T) {
 		}
 		t.Logf("wrong password: %v", err)
 	}
-}
-
-// syncBuffer collects a process's output from its goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"net"
 	"os"
 	"reflect"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/prodlike/prodlike/emulators"
+	"github.com/prodlike/prodlike/emulators/standintest"
 )
 
 func mustNew(t *testing.T, image string, opts ...Option) *Standin {
@@ -282,104 +282,6 @@ func TestMaxmemoryPolicy(t *testing.T) {
 	}
 }
 
-// closedPort returns a loopback port on which nothing listens.
-func closedPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	return port
-}
-
-// silentPort returns a loopback port that accepts connections and never
-// answers, like a published port whose server is not up.
-func silentPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		var conns []net.Conn
-		defer func() {
-			for _, c := range conns {
-				c.Close()
-			}
-		}()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c)
-		}
-	}()
-	t.Cleanup(func() { l.Close() })
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func TestReadyClosedPort(t *testing.T) {
-	s := mustNew(t, "")
-	ep := emulators.Endpoint{Host: "127.0.0.1", Port: closedPort(t)}
-	start := time.Now()
-	err := s.Ready(t.Context(), ep)
-	if elapsed := time.Since(start); elapsed > 500*time.Millisecond {
-		t.Errorf("Ready took %v, want well under a second", elapsed)
-	}
-	if err == nil {
-		t.Fatal("Ready on a closed port: got nil, want an error")
-	}
-	if !strings.Contains(err.Error(), ep.Addr()) {
-		t.Errorf("error %q: want it to name %s", err, ep.Addr())
-	}
-}
-
-func TestReadySilentServerHonoursDeadline(t *testing.T) {
-	s := mustNew(t, "", WithPassword("pw")) // AUTH first, then PING: both wait
-	ep := emulators.Endpoint{Host: "127.0.0.1", Port: silentPort(t)}
-	const deadline = 200 * time.Millisecond
-	ctx, cancel := context.WithTimeout(t.Context(), deadline)
-	defer cancel()
-	start := time.Now()
-	err := s.Ready(ctx, ep)
-	elapsed := time.Since(start)
-	if err == nil {
-		t.Fatal("Ready on a silent server: got nil, want an error")
-	}
-	if elapsed > deadline+300*time.Millisecond {
-		t.Errorf("Ready took %v with a %v deadline, want it to stop at the deadline", elapsed, deadline)
-	}
-}
-
-func TestReadySilentServerWithoutDeadline(t *testing.T) {
-	s := mustNew(t, "")
-	ep := emulators.Endpoint{Host: "127.0.0.1", Port: silentPort(t)}
-	start := time.Now()
-	err := s.Ready(t.Context(), ep)
-	elapsed := time.Since(start)
-	if err == nil {
-		t.Fatal("Ready on a silent server: got nil, want an error")
-	}
-	if elapsed > readyTimeout+500*time.Millisecond {
-		t.Errorf("Ready without a deadline took %v, want about %v", elapsed, readyTimeout)
-	}
-}
-
-func TestFactsClosedPort(t *testing.T) {
-	s := mustNew(t, "")
-	ep := emulators.Endpoint{Host: "127.0.0.1", Port: closedPort(t)}
-	f, err := s.Facts(t.Context(), ep)
-	if err == nil {
-		t.Fatalf("Facts on a closed port: got %+v, want an error", f)
-	}
-	if f != nil {
-		t.Errorf("Facts with an error: got %+v, want nil", f)
-	}
-}
-
 // recordingLogger records what go-redis logs process-wide.
 type recordingLogger struct {
 	mu    sync.Mutex
@@ -409,8 +311,8 @@ func TestReadyFailuresLogNothing(t *testing.T) {
 	t.Cleanup(func() { goredis.SetLogger(stderrLogger{}) })
 
 	s := mustNew(t, "")
-	closed := emulators.Endpoint{Host: "127.0.0.1", Port: closedPort(t)}
-	silent := emulators.Endpoint{Host: "127.0.0.1", Port: silentPort(t)}
+	closed := emulators.Endpoint{Host: "127.0.0.1", Port: standintest.FreePort(t)}
+	silent := emulators.Endpoint{Host: "127.0.0.1", Port: standintest.SilentPort(t)}
 	for range 3 {
 		if err := s.Ready(t.Context(), closed); err == nil {
 			t.Fatal("Ready on a closed port: got nil, want an error")
@@ -426,4 +328,8 @@ func TestReadyFailuresLogNothing(t *testing.T) {
 	if len(rec.lines) > 0 {
 		t.Errorf("go-redis logged %q, want nothing", rec.lines)
 	}
+}
+
+func TestContract(t *testing.T) {
+	standintest.Contract(t, mustNew(t, ""), readyTimeout)
 }
