@@ -27,11 +27,7 @@ stand-ins as reached from this machine, for your shell, tests or IDE:
 			if !slices.Contains(output.EnvFormats, format) {
 				return usageError{fmt.Errorf("unknown --format %q: use one of %s", format, strings.Join(output.EnvFormats, ", "))}
 			}
-			_, p, err := a.load(cmd.Context())
-			if err != nil {
-				return err
-			}
-			eng, err := a.engine()
+			p, eng, err := a.planAndEngine(cmd.Context())
 			if err != nil {
 				return err
 			}

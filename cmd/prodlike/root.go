@@ -183,6 +183,20 @@ func (a *app) engine() (stack.Engine, error) {
 	return a.newEngine()
 }
 
+// planAndEngine loads the plan, then connects to the engine: what every
+// command that works on a running stack starts with.
+func (a *app) planAndEngine(ctx context.Context) (*plan.Plan, stack.Engine, error) {
+	_, p, err := a.load(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := a.engine()
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, eng, nil
+}
+
 func nameWidth(p *plan.Plan) int {
 	w := 0
 	for _, s := range p.Standins {

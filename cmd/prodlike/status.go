@@ -19,11 +19,7 @@ func newStatusCmd(a *app) *cobra.Command {
 			if format != "table" && format != "json" {
 				return usageError{fmt.Errorf("unknown --format %q: use table or json", format)}
 			}
-			_, p, err := a.load(cmd.Context())
-			if err != nil {
-				return err
-			}
-			eng, err := a.engine()
+			p, eng, err := a.planAndEngine(cmd.Context())
 			if err != nil {
 				return err
 			}
