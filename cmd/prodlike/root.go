@@ -173,8 +173,11 @@ func (a *app) projectName(ctx context.Context) (string, *plan.Plan, error) {
 	if err == nil {
 		return p.Project, p, nil
 	}
-	if errors.Is(err, config.ErrNotFound) && a.project != "" {
-		return a.project, nil, nil
+	if errors.Is(err, config.ErrNotFound) {
+		if a.project != "" {
+			return a.project, nil, nil
+		}
+		return "", nil, fmt.Errorf("%w\n  without a compose file, name the project instead: prodlike -p NAME …", err)
 	}
 	return "", nil, err
 }
