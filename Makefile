@@ -48,4 +48,3 @@ vet:
 cross:
 	GOOS=windows GOARCH=amd64 go build -o /dev/null ./cmd/prodlike
 	GOOS=darwin GOARCH=arm64 go build -o /dev/null ./cmd/prodlike
-	GOOS=linux GOARCH=arm64 go build -o /dev/null ./cmd/prodlike
