@@ -13,14 +13,14 @@ PRODLIKE := go run ./cmd/prodlike
 .PHONY: demo demo-down test unit e2e images vet cross
 
 demo:
-	@if docker pull -q postgres:15 >/dev/null 2>&1; then \
-	  $(PRODLIKE) -C examples/shop up --detach; \
-	else \
+	@set -e; mirror=""; \
+	if ! docker pull -q postgres:15 >/dev/null 2>&1; then \
 	  echo "no registry answers: using stand-in images built locally ($(OFFLINE)/…)"; \
-	  e2e/images/build.sh $(OFFLINE) && \
-	  PRODLIKE_IMAGE_MIRROR=$(OFFLINE) GO_IMAGE=$(OFFLINE)/golang:1.26 $(PRODLIKE) -C examples/shop up --detach; \
-	fi
-	@$(PRODLIKE) -C examples/shop status
+	  e2e/images/build.sh $(OFFLINE); mirror=$(OFFLINE); \
+	fi; \
+	export PRODLIKE_IMAGE_MIRROR=$$mirror GO_IMAGE=$${mirror:+$$mirror/}golang:1.26; \
+	$(PRODLIKE) -C examples/shop up --detach; \
+	$(PRODLIKE) -C examples/shop status
 	@echo
 	@echo "try: curl localhost:8080/healthz; eval \"\$$($(PRODLIKE) -C examples/shop env)\"; psql \"\$$DATABASE_URL\""
 	@echo "stop: make demo-down"

@@ -309,6 +309,12 @@ func TestStatusAndHostEnv(t *testing.T) {
 	if want := []string{"cache running 9.9", "db running 9.9", "api running "}; !slices.Equal(got, want) {
 		t.Errorf("status: got %q, want %q", got, want)
 	}
+	// A changed plan does not change what the running container is.
+	p.Standins[1].Container.Image = "postgres:16"
+	_, services, _ = x.Status(context.Background(), p)
+	if got := services[1].Image; got != "postgres:15" {
+		t.Errorf("status image of db: got %q, want what the container runs, postgres:15", got)
+	}
 	env, err := x.HostEnv(context.Background(), p)
 	if err != nil {
 		t.Fatalf("HostEnv: %v", err)

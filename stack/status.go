@@ -102,6 +102,9 @@ func fromContainer(service, kind, image string, c Container) ServiceStatus {
 	}
 	st.Status = c.Status
 	st.Ports = c.Ports
+	if c.Image != "" {
+		st.Image = c.Image // what it runs, which a changed file may not say
+	}
 	st.State = "stopped"
 	if c.Running {
 		st.State = "running"
