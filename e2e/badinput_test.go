@@ -3,16 +3,10 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
-	"io"
 	"net"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -145,53 +139,12 @@ func TestInterruptDuringStart(t *testing.T) {
 	const project = "e2e-interrupt"
 	cleanup(t, dir, project)
 
-	cmd := exec.Command(binary, "-p", project, "up")
-	cmd.Dir = dir
-	cmd.Env = baseEnv()
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout = io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	// Interrupt once the first container has been created and is starting.
-	var seen bytes.Buffer
-	var mu sync.Mutex
-	starting := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		once := sync.Once{}
-		for sc.Scan() {
-			mu.Lock()
-			seen.WriteString(sc.Text() + "\n")
-			mu.Unlock()
-			if strings.Contains(sc.Text(), " starting ") {
-				once.Do(func() { close(starting) })
-			}
-		}
-	}()
-	select {
-	case <-starting:
-	case <-time.After(2 * time.Minute):
-		_ = cmd.Process.Kill()
-		t.Fatal("no service reached starting within 2 minutes")
+	up := startUntil(t, dir, " starting ", 2*time.Minute, "-p", project, "up")
+	if code := up.interrupt(t); code != 130 {
+		t.Errorf("exit code after Ctrl-C: got %d, want 130\n%s", code, up.output())
 	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	err = cmd.Wait()
-	code := 0
-	if exitErr, ok := err.(*exec.ExitError); ok {
-		code = exitErr.ExitCode()
-	}
-	mu.Lock()
-	out := seen.String()
-	mu.Unlock()
-	if code != 130 {
-		t.Errorf("exit code after Ctrl-C: got %d, want 130\n%s", code, out)
-	}
+	out := up.output()
 	for _, kind := range []string{"container", "network", "volume"} {
 		if got := labelled(t, kind, project); len(got) != 0 {
 			t.Errorf("after Ctrl-C: %d %s(s) of the project left, want 0\n%s", len(got), kind, out)

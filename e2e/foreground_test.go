@@ -3,12 +3,8 @@
 package e2e
 
 import (
-	"bufio"
-	"io"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -21,47 +17,12 @@ func TestForegroundUpStopsOnCtrlC(t *testing.T) {
 	const project = "e2e-foreground"
 	cleanup(t, dir, project)
 
-	cmd := exec.Command(binary, "-p", project, "up")
-	cmd.Dir = dir
-	cmd.Env = baseEnv()
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout = io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	following := make(chan struct{})
-	lines := make(chan string, 100)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			lines <- sc.Text()
-			if strings.HasPrefix(sc.Text(), "following logs") {
-				close(following)
-			}
-		}
-		close(lines)
-	}()
-	select {
-	case <-following:
-	case <-time.After(3 * time.Minute):
-		_ = cmd.Process.Kill()
-		t.Fatal("up did not get to following logs within 3 minutes")
-	}
+	up := startUntil(t, dir, "following logs", 3*time.Minute, "-p", project, "up")
 	if got := labelled(t, "container", project); len(got) != 2 {
 		t.Fatalf("while up runs: got %d containers, want 2", len(got))
 	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Wait(); err != nil {
-		var out []string
-		for l := range lines {
-			out = append(out, l)
-		}
-		t.Fatalf("up after Ctrl-C: %v, want exit 0\n%s", err, strings.Join(out, "\n"))
+	if code := up.interrupt(t); code != 0 {
+		t.Fatalf("up after Ctrl-C: exit %d, want 0\n%s", code, up.output())
 	}
 	if got := labelled(t, "container", project); len(got) != 0 {
 		t.Errorf("after Ctrl-C: %d containers left, want 0", len(got))

@@ -7,6 +7,7 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -16,6 +17,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -203,4 +206,73 @@ func writeFile(t *testing.T, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// background is prodlike running in the background, its stderr collected.
+type background struct {
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	out  bytes.Buffer
+	done chan struct{} // closed when stderr ends
+}
+
+// startUntil starts prodlike in dir and returns once a line of its stderr
+// contains marker; it fails the test if that takes longer than limit.
+func startUntil(t *testing.T, dir, marker string, limit time.Duration, args ...string) *background {
+	t.Helper()
+	b := &background{cmd: exec.Command(binary, args...), done: make(chan struct{})}
+	b.cmd.Dir = dir
+	b.cmd.Env = baseEnv()
+	b.cmd.Stdout = io.Discard
+	stderr, err := b.cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	seen := make(chan struct{})
+	go func() {
+		defer close(b.done)
+		var once sync.Once
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			b.mu.Lock()
+			b.out.WriteString(sc.Text() + "\n")
+			b.mu.Unlock()
+			if strings.Contains(sc.Text(), marker) {
+				once.Do(func() { close(seen) })
+			}
+		}
+	}()
+	select {
+	case <-seen:
+		return b
+	case <-time.After(limit):
+		_ = b.cmd.Process.Kill()
+		t.Fatalf("prodlike %s: no %q within %v\n%s", strings.Join(args, " "), marker, limit, b.output())
+	}
+	return nil
+}
+
+// interrupt sends Ctrl-C and returns the exit code once prodlike is done.
+func (b *background) interrupt(t *testing.T) int {
+	t.Helper()
+	if err := b.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	<-b.done
+	err := b.cmd.Wait()
+	if exitErr, ok := err.(*exec.ExitError); ok {
+		return exitErr.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return 0
+}
+
+func (b *background) output() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.out.String()
 }

@@ -196,27 +196,9 @@ func startPostgres(t *testing.T, s *Standin, locale string) *localServer {
 	return srv
 }
 
-// waitReady polls Ready until it succeeds, the server exits or 30s pass.
 func waitReady(t *testing.T, s *Standin, srv *localServer) time.Duration {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	start := time.Now()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := s.Ready(ctx, srv.ep)
-		if err == nil {
-			return time.Since(start)
-		}
-		select {
-		case <-srv.exited:
-			t.Fatalf("postgres exited before it was ready (last Ready error: %v)\n%s", err, srv.out)
-		case <-ctx.Done():
-			t.Fatalf("postgres not ready after %v: %v\n%s", time.Since(start), err, srv.out)
-		case <-tick.C:
-		}
-	}
+	return standintest.WaitReady(t, s, srv.ep, srv.exited, srv.out, 30*time.Second)
 }
 
 func TestE2EFacts(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"log"
 	"os"
 	"reflect"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -151,19 +150,7 @@ func TestNewRejects(t *testing.T) {
 			if !errors.Is(err, ErrInvalidOption) {
 				t.Errorf("errors.Is(%v, ErrInvalidOption) = false, want true", err)
 			}
-			msg := err.Error()
-			last := -1
-			for _, w := range tt.want {
-				i := strings.Index(msg, w)
-				if i < 0 {
-					t.Errorf("error %q: want it to contain %q", msg, w)
-					continue
-				}
-				if i < last {
-					t.Errorf("error %q: want %q later", msg, w)
-				}
-				last = i
-			}
+			standintest.ErrorsInOrder(t, err, tt.want)
 		})
 	}
 }

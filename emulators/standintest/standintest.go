@@ -7,6 +7,7 @@ package standintest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -128,4 +129,48 @@ func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// WaitReady polls s.Ready against ep, a server process the test started,
+// until it answers, and returns how long that took. It fails the test when
+// the process exits first or limit passes, showing the process's output.
+func WaitReady(t *testing.T, s emulators.Standin, ep emulators.Endpoint, exited <-chan struct{}, out fmt.Stringer, limit time.Duration) time.Duration {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), limit)
+	defer cancel()
+	start := time.Now()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := s.Ready(ctx, ep)
+		if err == nil {
+			return time.Since(start)
+		}
+		select {
+		case <-exited:
+			t.Fatalf("%s server exited before it was ready (last Ready error: %v)\n%s", s.Kind(), err, out)
+		case <-ctx.Done():
+			t.Fatalf("%s server not ready after %v: %v\n%s", s.Kind(), time.Since(start), err, out)
+		case <-tick.C:
+		}
+	}
+}
+
+// ErrorsInOrder checks that err's message names each of want, in that
+// order: New reports every problem at once, in a stable order.
+func ErrorsInOrder(t *testing.T, err error, want []string) {
+	t.Helper()
+	msg := err.Error()
+	last := -1
+	for _, w := range want {
+		i := strings.Index(msg, w)
+		if i < 0 {
+			t.Errorf("error %q: want it to contain %q", msg, w)
+			continue
+		}
+		if i < last {
+			t.Errorf("error %q: want %q later", msg, w)
+		}
+		last = i
+	}
 }
