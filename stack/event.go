@@ -37,12 +37,6 @@ type Sink interface {
 	Event(Event)
 }
 
-// SinkFunc adapts a function to a Sink.
-type SinkFunc func(Event)
-
-// Event calls f(e).
-func (f SinkFunc) Event(e Event) { f(e) }
-
 type discard struct{}
 
 func (discard) Event(Event) {}
