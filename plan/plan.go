@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/distribution/reference"
+
 	"github.com/prodlike/prodlike/config"
 	"github.com/prodlike/prodlike/emulators"
 	"github.com/prodlike/prodlike/emulators/postgres"
@@ -271,13 +273,10 @@ func MirrorImage(ref, mirror string) string {
 	if mirror == "" || ref == "" {
 		return ref
 	}
-	first, rest, found := strings.Cut(ref, "/")
-	if found && (strings.ContainsAny(first, ".:") || first == "localhost") {
-		if first != "docker.io" && first != "index.docker.io" && first != "registry-1.docker.io" {
-			return ref
-		}
-		ref = rest
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil || reference.Domain(named) != "docker.io" {
+		return ref
 	}
-	ref = strings.TrimPrefix(ref, "library/")
-	return mirror + "/" + ref
+	// The familiar form drops docker.io/ and library/: postgres:15.
+	return mirror + "/" + reference.FamiliarString(named)
 }

@@ -58,7 +58,7 @@ func New(engine Engine, opts ...Option) *Executor {
 		now:         time.Now,
 		waitTimeout: 2 * time.Minute,
 		stopTimeout: 10 * time.Second,
-		portFree:    hostPortFree,
+		portFree:    HostPortFree,
 	}
 	for _, o := range opts {
 		o(x)
@@ -212,18 +212,24 @@ func (x *Executor) emit(service string, state State, start time.Time, detail str
 
 func (x *Executor) startStandin(ctx context.Context, p *plan.Plan, info Info, s plan.Standin, old Container, r *run, start time.Time) (Running, error) {
 	image := s.Container.Image
-	if old.ID != "" {
-		if x.reusable(ctx, old, s.Hash, image) {
-			ep := emulators.Endpoint{Host: info.Host, Port: old.HostPort(s.Container.Port)}
-			if probe(ctx, s.Standin.Ready, ep) == nil {
-				x.emit(s.Service, StateReused, start, readyDetail(image, old, s.Container.Port), nil)
-				return Running{Service: s.Service, Container: old, Reused: true, Elapsed: x.now().Sub(start)}, nil
-			}
+	imageID, err := x.engine.ImageID(ctx, image)
+	if err != nil && !errors.Is(err, ErrImageNotFound) {
+		return Running{}, err
+	}
+	// Reuse a running container made from the same configuration and the
+	// same image as the plan asks for now, if it still answers.
+	if old.Running && old.Labels[LabelHash] == s.Hash && imageID != "" && old.ImageID == imageID {
+		ep := emulators.Endpoint{Host: info.Host, Port: old.HostPort(s.Container.Port)}
+		if probe(ctx, s.Standin.Ready, ep) == nil {
+			x.emit(s.Service, StateReused, start, readyDetail(image, old, s.Container.Port), nil)
+			return Running{Service: s.Service, Container: old, Reused: true, Elapsed: x.now().Sub(start)}, nil
 		}
 	}
 	// The image first: if it cannot be had, the running container stays.
-	if err := x.ensureImage(ctx, s.Service, image, start); err != nil {
-		return Running{}, err
+	if imageID == "" {
+		if err := x.pull(ctx, s.Service, image, start); err != nil {
+			return Running{}, err
+		}
 	}
 	if old.ID != "" {
 		x.emit(s.Service, StateStopping, start, "configuration changed: recreating", nil)
@@ -359,27 +365,9 @@ func (x *Executor) appImage(ctx context.Context, p *plan.Plan, start time.Time) 
 	return id, nil
 }
 
-func (x *Executor) ensureImage(ctx context.Context, service, image string, start time.Time) error {
-	_, err := x.engine.ImageID(ctx, image)
-	if errors.Is(err, ErrImageNotFound) {
-		return x.pull(ctx, service, image, start)
-	}
-	return err
-}
-
 func (x *Executor) pull(ctx context.Context, service, image string, start time.Time) error {
 	x.emit(service, StatePulling, start, image, nil)
 	return x.engine.Pull(ctx, image, func(line string) { x.emit(service, StatePulling, start, line, nil) })
-}
-
-// reusable tells whether a running container was made from the same
-// configuration and the same image as the plan asks for now.
-func (x *Executor) reusable(ctx context.Context, c Container, hash, image string) bool {
-	if !c.Running || c.Labels[LabelHash] != hash {
-		return false
-	}
-	id, err := x.engine.ImageID(ctx, image)
-	return err == nil && id == c.ImageID
 }
 
 // runContainer runs spec, moving a taken host port to a free one and saying
@@ -511,7 +499,9 @@ func readyDetail(image string, c Container, port int) string {
 	return image
 }
 
-func hostPortFree(hostIP string, port int) bool {
+// HostPortFree reports whether a TCP port can be bound at hostIP on this
+// machine, the way the engine would have to bind it to publish there.
+func HostPortFree(hostIP string, port int) bool {
 	l, err := net.Listen("tcp", net.JoinHostPort(hostIP, strconv.Itoa(port)))
 	if err != nil {
 		return false

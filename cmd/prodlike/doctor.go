@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"net"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -185,13 +183,10 @@ func portChecks(ctx context.Context, eng stack.Engine, p *plan.Plan) []check {
 		if ours[w.port] {
 			continue
 		}
-		l, err := net.Listen("tcp", net.JoinHostPort(w.ip, strconv.Itoa(w.port)))
-		if err != nil {
+		if !stack.HostPortFree(w.ip, w.port) {
 			checks = append(checks, check{"warn", fmt.Sprintf("port %d (%s) is taken by another program", w.port, w.service),
 				"up will publish on a free port instead and say which; prodlike env and status show it"})
-			continue
 		}
-		_ = l.Close()
 	}
 	if len(checks) == 0 && len(wants) > 0 {
 		checks = append(checks, check{"ok", "declared host ports are free", ""})

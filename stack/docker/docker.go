@@ -256,7 +256,7 @@ func (e *Engine) Build(ctx context.Context, b stack.BuildSpec, progress func(str
 		return "", fmt.Errorf("%w: %v", stack.ErrEngineUnreachable, err)
 	}
 	defer provider.Close()
-	repo, tag, _ := strings.Cut(b.Tag, ":")
+	var repo, tag string
 	if i := strings.LastIndex(b.Tag, ":"); i > strings.LastIndex(b.Tag, "/") {
 		repo, tag = b.Tag[:i], b.Tag[i+1:]
 	} else {
