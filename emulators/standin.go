@@ -95,3 +95,14 @@ func (n EnvNames) Name(name string) string {
 	}
 	return name
 }
+
+// Configurer is a Standin that is shaped through its own API once it is
+// ready: buckets and queues are created the way production has them.
+// Configure must be idempotent: it runs on every `up`, also when a running
+// stand-in is reused, so that what the compose file declares exists again
+// even if someone deleted it by hand.
+type Configurer interface {
+	// Configure makes the stand-in at ep match its declaration. It creates
+	// what is missing, sets attributes that differ, and leaves data alone.
+	Configure(ctx context.Context, ep Endpoint) error
+}
