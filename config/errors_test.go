@@ -34,13 +34,13 @@ func TestLoadInvalid(t *testing.T) {
 		},
 		{
 			file:    "planned-standin.yaml",
-			want:    []string{`stand-in kind "aws.s3" is not supported yet by this version`, "ignore: true"},
+			want:    []string{`stand-in kind "gcp.gcs" is not supported yet by this version`, "ignore: true"},
 			wantErr: &Error{File: "planned-standin.yaml", Line: 4, Service: "files", Field: "x-prodlike.standin"},
 			not:     []string{"buckets"},
 		},
 		{
 			file:    "unknown-key.yaml",
-			want:    []string{"unknown key", "allowed keys are app, engine, env, health, ignore, image, parameters, prod, standin, version"},
+			want:    []string{"unknown key", "allowed keys are app, buckets, engine, env, health, ignore, image, parameters, prod, queues, standin, version"},
 			wantErr: &Error{File: "unknown-key.yaml", Line: 6, Service: "db", Field: "x-prodlike.versoin"},
 		},
 		{

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -193,9 +194,20 @@ func (r *resolver) standin(name string, cfg types.ServiceConfig, x serviceExt, s
 		fail(problem{path: []string{extensionKey, "health"}, msg: "applies to the app, not to a stand-in; if this service is your app, mark it x-prodlike: {app: true}"})
 	}
 
-	image, version, p := standinImage(x, cfg.Image, eng)
-	if p != nil {
-		fail(*p)
+	for _, p := range kindKeys(eng.kind, x) {
+		fail(p)
+	}
+	var image, version string
+	switch eng.kind {
+	case KindS3, KindSQS:
+		// No engine version to pin: the stand-in's image is prodlike's
+		// choice unless the service names one.
+		image = cmp.Or(x.Image, cfg.Image)
+	default:
+		var p *problem
+		if image, version, p = standinImage(x, cfg.Image, eng); p != nil {
+			fail(*p)
+		}
 	}
 	svc, ok := r.common(name, cfg, x)
 	if failed || !ok {
@@ -208,7 +220,40 @@ func (r *resolver) standin(name string, cfg types.ServiceConfig, x serviceExt, s
 	svc.Version = version
 	svc.Parameters = x.Parameters
 	svc.EnvNames = x.Env
+	svc.Buckets = x.Buckets
+	svc.Queues = x.Queues
 	return svc, true
+}
+
+// kindKeys reports x-prodlike keys that do not apply to a stand-in of kind.
+func kindKeys(kind Kind, x serviceExt) []problem {
+	var problems []problem
+	only := func(key string, kinds ...Kind) {
+		if x.set[key] && !slices.Contains(kinds, kind) {
+			problems = append(problems, problem{
+				path: []string{extensionKey, key},
+				msg:  fmt.Sprintf("does not apply to stand-ins of kind %s; it is for %s stand-ins", kind, joinKinds(kinds)),
+			})
+		}
+	}
+	only("buckets", KindS3)
+	only("queues", KindSQS)
+	only("parameters", KindPostgres, KindRedis)
+	if x.set["version"] && (kind == KindS3 || kind == KindSQS) {
+		problems = append(problems, problem{
+			path: []string{extensionKey, "version"},
+			msg:  fmt.Sprintf("an %s stand-in has no engine version to match; to pin the stand-in itself, set x-prodlike.image", kind),
+		})
+	}
+	return problems
+}
+
+func joinKinds(kinds []Kind) string {
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, " and ")
 }
 
 // selectApp picks the app among the services that are not stand-ins: the
@@ -251,7 +296,7 @@ func (r *resolver) selectApp(cands []candidate) (candidate, bool) {
 // app builds the app service.
 func (r *resolver) app(cfg types.ServiceConfig, x serviceExt) (Service, bool) {
 	failed := false
-	for _, key := range []string{"standin", "engine", "version", "image", "parameters", "env"} {
+	for _, key := range []string{"standin", "engine", "version", "image", "parameters", "env", "buckets", "queues"} {
 		if x.set[key] {
 			r.fail(cfg.Name, problem{path: []string{extensionKey, key}, msg: "applies to stand-ins, not to the app; if this service is a stand-in, say which with x-prodlike.standin"})
 			failed = true

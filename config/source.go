@@ -216,8 +216,18 @@ func mapGet(n *yaml.Node, key string) *yaml.Node {
 
 // mapEntry returns the key and value nodes for key in a mapping node,
 // following aliases and merge keys (`<<: *base`) the way YAML does.
+//
+// In a sequence, key is an index and both nodes are the item: a problem in
+// a list entry points at the entry's line.
 func mapEntry(n *yaml.Node, key string) (k, v *yaml.Node) {
 	n = resolve(n)
+	if n != nil && n.Kind == yaml.SequenceNode {
+		i, err := strconv.Atoi(key)
+		if err != nil || i < 0 || i >= len(n.Content) {
+			return nil, nil
+		}
+		return n.Content[i], n.Content[i]
+	}
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil, nil
 	}

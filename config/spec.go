@@ -11,6 +11,8 @@ const (
 	KindApp      Kind = "app"
 	KindPostgres Kind = "postgres"
 	KindRedis    Kind = "redis"
+	KindS3       Kind = "s3"
+	KindSQS      Kind = "sqs"
 )
 
 // Spec is a loaded and validated project.
@@ -57,10 +59,12 @@ type Service struct {
 	// Image is the image reference the service runs: for a stand-in, the
 	// compose image with its tag replaced by Version when a prod version is
 	// declared (or x-prodlike.image when set); for the app, its compose image
-	// or, with a build section and no image, "<project>-<service>".
+	// or, with a build section and no image, "<project>-<service>". Empty
+	// for an s3 or sqs stand-in that names none: the plan chooses.
 	Image string
 	// Version is the production engine version the stand-in is pinned to
-	// (x-prodlike.version, else the image tag). Empty for the app.
+	// (x-prodlike.version, else the image tag). Empty for the app and for
+	// kinds without engine versions (s3, sqs).
 	Version string
 	// Build is set when the service is built from a Dockerfile.
 	Build *Build
@@ -83,6 +87,10 @@ type Service struct {
 	// stand-in's default name (DATABASE_URL → PRIMARY_DB_URL). From
 	// x-prodlike.env.
 	EnvNames map[string]string
+	// Buckets are the buckets an s3 stand-in creates (x-prodlike.buckets).
+	Buckets []Bucket
+	// Queues are the queues an sqs stand-in creates (x-prodlike.queues).
+	Queues []Queue
 	// Prod is the prod resource address the service corresponds to
 	// (x-prodlike.prod, e.g. aws_db_instance.main); used by later stages.
 	Prod string

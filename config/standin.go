@@ -20,6 +20,8 @@ var (
 	pgEngine     = engine{KindPostgres, "postgres"}
 	redisEngine  = engine{KindRedis, "redis"}
 	valkeyEngine = engine{KindRedis, "valkey"}
+	s3Engine     = engine{KindS3, "s3"}
+	sqsEngine    = engine{KindSQS, "sqs"}
 )
 
 // standins maps the identifiers x-prodlike.standin accepts to engines.
@@ -35,11 +37,15 @@ var standins = map[string]engine{
 	"valkey":                  valkeyEngine,
 	"gcp.memorystore-valkey":  valkeyEngine,
 	"aws.elasticache":         {kind: KindRedis}, // engine from x-prodlike.engine or the image
+	"s3":                      s3Engine,
+	"aws.s3":                  s3Engine,
+	"sqs":                     sqsEngine,
+	"aws.sqs":                 sqsEngine,
 }
 
 // plannedStandins are stand-in kinds prodlike will support but this version
 // does not run yet.
-var plannedStandins = []string{"s3", "sqs", "aws.s3", "aws.sqs", "gcp.gcs", "azure.blob"}
+var plannedStandins = []string{"gcp.gcs", "azure.blob"}
 
 // defaultRepository is the image repository a stand-in uses when the compose
 // file names none.
@@ -106,6 +112,8 @@ func imageEngine(img image) (engine, bool) {
 		return valkeyEngine, true
 	case p == "redis" || p == "redis/redis-stack-server" || strings.HasSuffix(p, "/redis"):
 		return redisEngine, true
+	case p == "versity/versitygw" || strings.HasSuffix(p, "/versitygw"):
+		return s3Engine, true
 	}
 	return engine{}, false
 }

@@ -25,12 +25,14 @@ type serviceExt struct {
 	Parameters map[string]string // parameters: engine parameters
 	Env        map[string]string // env: variable renames
 	Prod       string            // prod: prod resource address
+	Buckets    []Bucket          // buckets: object storage buckets (s3)
+	Queues     []Queue           // queues: message queues (sqs)
 
 	// set records which keys were present.
 	set map[string]bool
 }
 
-var serviceExtKeys = []string{"app", "engine", "env", "health", "ignore", "image", "parameters", "prod", "standin", "version"}
+var serviceExtKeys = []string{"app", "buckets", "engine", "env", "health", "ignore", "image", "parameters", "prod", "queues", "standin", "version"}
 
 // problem is a validation failure at a path below the service (or below the
 // document root for project-level problems), turned into an *Error once its
@@ -106,6 +108,14 @@ func decodeServiceExt(v any, text scalarText) (x serviceExt, problems, unknown [
 			if !ok {
 				bad(key, "want the prod resource address (e.g. aws_db_instance.main), got %s", describe(val))
 			}
+		case "buckets":
+			var ps []problem
+			x.Buckets, ps = decodeBuckets(val)
+			problems = append(problems, ps...)
+		case "queues":
+			var ps []problem
+			x.Queues, ps = decodeQueues(val)
+			problems = append(problems, ps...)
 		case "parameters":
 			params, ok := val.(map[string]any)
 			if !ok {
