@@ -25,11 +25,11 @@ func TestProgressPrintsStateChangesOnly(t *testing.T) {
 	} {
 		p.Event(e)
 	}
-	want := `api      building    0.00s  shop-api
-db       ready       1.50s  postgres:15 on localhost:5432
-db       notice      0.00s  host port 5432 is in use
-db       notice      0.00s  another notice
-api      failed      2.00s  build failed
+	want := `api      building      0.00s  shop-api
+db       ready         1.50s  postgres:15 on localhost:5432
+db       notice        0.00s  host port 5432 is in use
+db       notice        0.00s  another notice
+api      failed        2.00s  build failed
 `
 	if got := b.String(); got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)

@@ -46,7 +46,7 @@ func (p *Progress) Event(e stack.Event) {
 	if name == "" {
 		name = "project"
 	}
-	line := fmt.Sprintf("%-*s  %-9s %6.2fs", p.width, name, e.State, e.Elapsed.Seconds())
+	line := fmt.Sprintf("%-*s  %-11s %6.2fs", p.width, name, e.State, e.Elapsed.Seconds())
 	if e.Detail != "" {
 		line += "  " + e.Detail
 	}

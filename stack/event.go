@@ -10,6 +10,9 @@ const (
 	StateBuilding State = "building"
 	StateCreating State = "creating"
 	StateStarting State = "starting" // created and started, waiting to be ready
+	// StateConfiguring: ready, and being shaped through its own API
+	// (buckets, queues created).
+	StateConfiguring State = "configuring"
 	StateReady    State = "ready"
 	StateReused   State = "reused" // an unchanged running container, ready
 	StateFailed   State = "failed"

@@ -221,6 +221,9 @@ func (x *Executor) startStandin(ctx context.Context, p *plan.Plan, info Info, s 
 	if old.Running && old.Labels[LabelHash] == s.Hash && imageID != "" && old.ImageID == imageID {
 		ep := emulators.Endpoint{Host: info.Host, Port: old.HostPort(s.Container.Port)}
 		if probe(ctx, s.Standin.Ready, ep) == nil {
+			if err := x.configure(ctx, s, ep, start); err != nil {
+				return Running{}, err
+			}
 			x.emit(s.Service, StateReused, start, readyDetail(image, old, s.Container.Port), nil)
 			return Running{Service: s.Service, Container: old, Reused: true, Elapsed: x.now().Sub(start)}, nil
 		}
@@ -271,8 +274,28 @@ func (x *Executor) startStandin(ctx context.Context, p *plan.Plan, info Info, s 
 	if err != nil {
 		return Running{}, err
 	}
+	if err := x.configure(ctx, s, emulators.Endpoint{Host: info.Host, Port: c.HostPort(s.Container.Port)}, start); err != nil {
+		return Running{}, err
+	}
 	x.emit(s.Service, StateReady, start, readyDetail(image, c, s.Container.Port), nil)
 	return Running{Service: s.Service, Container: c, Elapsed: x.now().Sub(start)}, nil
+}
+
+// configure shapes a ready stand-in that is configured through its own API
+// (buckets, queues), on every up: what the compose file declares exists
+// again even if someone removed it by hand.
+func (x *Executor) configure(ctx context.Context, s plan.Standin, ep emulators.Endpoint, start time.Time) error {
+	c, ok := s.Standin.(emulators.Configurer)
+	if !ok {
+		return nil
+	}
+	x.emit(s.Service, StateConfiguring, start, ep.Addr(), nil)
+	ctx, cancel := context.WithTimeout(ctx, x.waitTimeout)
+	defer cancel()
+	if err := c.Configure(ctx, ep); err != nil {
+		return fmt.Errorf("configure %s stand-in: %w", s.Kind, err)
+	}
+	return nil
 }
 
 func (x *Executor) startApp(ctx context.Context, p *plan.Plan, info Info, old Container, deps map[string]chan struct{}, r *run, start time.Time) (Running, error) {

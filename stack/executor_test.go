@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/prodlike/prodlike/emulators"
 )
 
 func TestUpStartsStandinsInParallelThenApp(t *testing.T) {
@@ -356,4 +358,49 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+func TestUpConfiguresStandinsAfterReadyAndOnReuse(t *testing.T) {
+	f := newFakeEngine().withImages("redis:7.0", "postgres:15", "shop-api")
+	p := testPlan()
+	p.App.HealthPort = 0
+	var mu sync.Mutex
+	var calls []emulators.Endpoint
+	p.Standins[0].Standin = configuringStandin{fakeStandin: p.Standins[0].Standin.(fakeStandin), mu: &mu, calls: &calls}
+	rec := &recorder{}
+	x := New(f, WithSink(rec), WithPortCheck(func(string, int) bool { return true }))
+	res, err := x.Up(t.Context(), p)
+	if err != nil {
+		t.Fatalf("first Up: %v", err)
+	}
+	if len(calls) != 1 {
+		t.Fatalf("got %d Configure calls after the first up, want 1", len(calls))
+	}
+	if want := res.Services[0].Container.HostPort(5000); calls[0].Port != want || calls[0].Host == "" {
+		t.Errorf("Configure at %v, want the published host port %d", calls[0], want)
+	}
+	if got, want := rec.states("cache"), []State{StateCreating, StateStarting, StateConfiguring, StateReady}; !slices.Equal(got, want) {
+		t.Errorf("cache states: got %v, want %v", got, want)
+	}
+	if _, err := x.Up(t.Context(), p); err != nil {
+		t.Fatalf("second Up: %v", err)
+	}
+	if len(calls) != 2 {
+		t.Errorf("got %d Configure calls after a reusing up, want 2: declared buckets and queues come back on every up", len(calls))
+	}
+}
+
+func TestUpConfigureFailureRollsBack(t *testing.T) {
+	f := newFakeEngine().withImages("redis:7.0", "postgres:15", "shop-api")
+	p := testPlan()
+	var mu sync.Mutex
+	var calls []emulators.Endpoint
+	p.Standins[0].Standin = configuringStandin{fakeStandin: p.Standins[0].Standin.(fakeStandin), mu: &mu, calls: &calls, err: errors.New("bucket name taken")}
+	_, err := New(f, WithPortCheck(func(string, int) bool { return true })).Up(t.Context(), p)
+	if err == nil || !strings.Contains(err.Error(), "cache: configure redis stand-in: bucket name taken") {
+		t.Fatalf("got error %v, want the configure failure named by service", err)
+	}
+	if got, _ := f.Containers(t.Context(), "shop"); len(got) != 0 {
+		t.Errorf("got %d containers left after a failed configure, want 0", len(got))
+	}
 }

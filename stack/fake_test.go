@@ -303,3 +303,19 @@ func (r *recorder) states(service string) []State {
 	}
 	return out
 }
+
+// configuringStandin is a fakeStandin shaped through its API after it is
+// ready; it records every Configure and fails with err.
+type configuringStandin struct {
+	fakeStandin
+	mu    *sync.Mutex
+	calls *[]emulators.Endpoint
+	err   error
+}
+
+func (s configuringStandin) Configure(_ context.Context, ep emulators.Endpoint) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	*s.calls = append(*s.calls, ep)
+	return s.err
+}
