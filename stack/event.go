@@ -13,12 +13,12 @@ const (
 	// StateConfiguring: ready, and being shaped through its own API
 	// (buckets, queues created).
 	StateConfiguring State = "configuring"
-	StateReady    State = "ready"
-	StateReused   State = "reused" // an unchanged running container, ready
-	StateFailed   State = "failed"
-	StateStopping State = "stopping"
-	StateRemoved  State = "removed"
-	StateNotice   State = "notice" // something the user should know (a port moved)
+	StateReady       State = "ready"
+	StateReused      State = "reused" // an unchanged running container, ready
+	StateFailed      State = "failed"
+	StateStopping    State = "stopping"
+	StateRemoved     State = "removed"
+	StateNotice      State = "notice" // something the user should know (a port moved)
 )
 
 // Event is one state change of one service. Service is "" for project-wide
