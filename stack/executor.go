@@ -24,6 +24,8 @@ type Executor struct {
 	waitTimeout time.Duration
 	stopTimeout time.Duration
 	portFree    func(hostIP string, port int) bool
+	self        SelfImage
+	selfBuild   selfBuild
 }
 
 // Option configures an Executor.
@@ -230,7 +232,12 @@ func (x *Executor) startStandin(ctx context.Context, p *plan.Plan, info Info, s 
 	}
 	// The image first: if it cannot be had, the running container stays.
 	if imageID == "" {
-		if err := x.pull(ctx, s.Service, image, start); err != nil {
+		if x.self.Ref != "" && image == x.self.Ref {
+			err = x.ensureSelfImage(ctx, info, s.Service, start)
+		} else {
+			err = x.pull(ctx, s.Service, image, start)
+		}
+		if err != nil {
 			return Running{}, err
 		}
 	}

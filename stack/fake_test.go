@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -31,6 +32,8 @@ type fakeEngine struct {
 	onRun func(ctx context.Context, spec ContainerSpec) error
 	// buildErr fails builds.
 	buildErr error
+	// onBuild, if set, sees each build while its context exists.
+	onBuild func(BuildSpec)
 }
 
 func newFakeEngine() *fakeEngine {
@@ -62,7 +65,7 @@ func (f *fakeEngine) callsMatching(prefix string) []string {
 }
 
 func (f *fakeEngine) Ping(context.Context) (Info, error) {
-	return Info{ServerVersion: "fake", Host: "127.0.0.1"}, f.pingErr
+	return Info{ServerVersion: "fake", Host: "127.0.0.1", OS: "linux", Arch: runtime.GOARCH}, f.pingErr
 }
 
 func (f *fakeEngine) Containers(_ context.Context, project string) ([]Container, error) {
@@ -161,6 +164,9 @@ func (f *fakeEngine) Pull(_ context.Context, ref string, _ func(string)) error {
 
 func (f *fakeEngine) Build(_ context.Context, b BuildSpec, progress func(string)) (string, error) {
 	f.record("build %s", b.Tag)
+	if f.onBuild != nil {
+		f.onBuild(b)
+	}
 	if f.buildErr != nil {
 		return "", f.buildErr
 	}
