@@ -15,9 +15,10 @@ bookworm packages, without a registry:
   PREFIX/postgres:15   and PREFIX/postgres:<exact version>   (postgresql-15)
   PREFIX/redis:7.0     and PREFIX/redis:<exact version>      (redis-server)
   PREFIX/golang:<x.y>  and PREFIX/golang:<exact version>     (host Go toolchain)
+  PREFIX/versity/versitygw:<version>  (built from its Go module, FROM scratch)
 
 PREFIX defaults to $PRODLIKE_OFFLINE_PREFIX, then prodlike-offline.
-IMAGE is any of postgres, redis, golang (default: all three); an argument
+IMAGE is any of postgres, redis, golang, versitygw (default: all); an argument
 that is not an image name is the prefix.
 
   -f, --force   rebuild even if the images are present and current
@@ -39,6 +40,8 @@ EOF
 
 readonly SUITE=bookworm
 readonly PG_MAJOR=15
+# the S3 stand-in's default image tag (emulators/s3)
+readonly VERSITYGW_VERSION=v1.8.0
 readonly DEFAULT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 # uid/gid of the postgres and redis users in the official images; using the
 # same ids keeps volumes interchangeable between official and offline images.
@@ -83,10 +86,10 @@ prefix_given=false
 images=()
 for arg in "${args[@]}"; do
 	case $arg in
-	postgres | redis | golang) images+=("$arg") ;;
+	postgres | redis | golang | versitygw) images+=("$arg") ;;
 	*)
 		if $prefix_given; then
-			printf 'build.sh: two prefixes given (%s, %s); images are postgres, redis, golang\n' "$prefix" "$arg" >&2
+			printf 'build.sh: two prefixes given (%s, %s); images are postgres, redis, golang, versitygw\n' "$prefix" "$arg" >&2
 			exit 64
 		fi
 		prefix=$arg
@@ -100,7 +103,7 @@ prefix=${prefix%/}
 	exit 64
 }
 if ((${#images[@]} == 0)); then
-	images=(postgres redis golang)
+	images=(postgres redis golang versitygw)
 fi
 
 log() { printf '%s\n' "$*"; }
@@ -528,6 +531,51 @@ build_golang() {
 		--change "WORKDIR /go" \
 		--change 'CMD ["bash"]'
 	built "$ref" "$minor" "$version" "$started"
+}
+
+# build_versitygw builds the S3 gateway from its Go module with the host's Go
+# (through the module proxy) into a FROM scratch image. The official image
+# runs `versitygw "$@"` when given arguments, as prodlike always does, so a
+# bare binary as the entrypoint behaves the same.
+build_versitygw() {
+	local ref=$prefix/versity/versitygw version=$VERSITYGW_VERSION started=$SECONDS
+	command -v go >/dev/null 2>&1 || die "go not found on PATH; versitygw is built with the host's Go"
+	local recipe
+	recipe=$(recipe_of)
+	current "$ref" "$version" "$recipe" "$version" && return 0
+	log "building $ref:$version …"
+	logfile=$cache/logs/versitygw.log
+	: >"$logfile"
+	local dir bin=$cache/versitygw-$version/versitygw
+	if [[ ! -x $bin ]]; then
+		step "go install github.com/versity/versitygw/cmd/versitygw@$version (cached in $cache) …"
+		rm -rf "$cache/versitygw-$version.tmp"
+		quiet env CGO_ENABLED=0 GOFLAGS= GOBIN="$cache/versitygw-$version.tmp" go install -trimpath \
+			-ldflags "-s -w -X main.Version=$version -X main.Build=prodlike-offline -X main.BuildTime=none" \
+			"github.com/versity/versitygw/cmd/versitygw@$version"
+		rm -rf "$cache/versitygw-$version"
+		mv "$cache/versitygw-$version.tmp" "$cache/versitygw-$version"
+	fi
+	"$bin" --version | grep -qF "Version  : $version" || die "$bin does not report version $version"
+	dir=$(mktemp -d "$cache/work/versitygw.XXXXXX")
+	work_dirs+=("$dir")
+	cp "$bin" "$dir/versitygw"
+	# the official image has a /tmp; the classic builder keeps its mode
+	mkdir -m 1777 "$dir/tmp"
+	cat >"$dir/Dockerfile" <<EOF
+FROM scratch
+COPY versitygw /usr/local/bin/versitygw
+COPY tmp /tmp
+LABEL org.opencontainers.image.title="versitygw" \\
+      $LABEL_VERSION="$version" \\
+      org.opencontainers.image.description="Versity S3 Gateway $version built from its Go module" \\
+      org.opencontainers.image.licenses="Apache-2.0" \\
+      $LABEL_RECIPE="$recipe"
+EXPOSE 7070
+ENTRYPOINT ["/usr/local/bin/versitygw"]
+EOF
+	quiet env DOCKER_BUILDKIT=0 docker build --tag "$ref:$version" "$dir"
+	built "$ref" "$version" "$version" "$started"
 }
 
 # --- main -------------------------------------------------------------------
