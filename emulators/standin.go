@@ -29,6 +29,10 @@ type Container struct {
 	// DataDir is where the stand-in keeps data that should survive `down`;
 	// the engine mounts a named volume there. "" for none.
 	DataDir string
+	// Dirs are directories the engine creates inside DataDir before the
+	// container starts (on the volume, so they persist), for servers that
+	// need them and images without a shell to make them.
+	Dirs []string
 }
 
 // Endpoint is where a stand-in answers: the service name and container port
