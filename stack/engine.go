@@ -124,6 +124,9 @@ type ContainerSpec struct {
 	Aliases    []string
 	Ports      []Port
 	Mounts     []Mount
+	// Dirs are directories to create before the container starts (inside
+	// its volumes, for images without a shell to make them).
+	Dirs []string
 	// ReadyPort is the container port Ready is probed on (through its
 	// published host port). With Ready nil the container is ready once it
 	// runs.

@@ -273,6 +273,7 @@ func (x *Executor) startStandin(ctx context.Context, p *plan.Plan, info Info, s 
 		Aliases:   []string{s.Service},
 		Ports:     []Port{toPort(s.Publish)},
 		Mounts:    mounts,
+		Dirs:      s.Container.Dirs,
 		ReadyPort: s.Container.Port,
 		Ready:     s.Standin.Ready,
 		Timeout:   x.waitTimeout,

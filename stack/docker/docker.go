@@ -5,6 +5,7 @@
 package docker
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -349,6 +351,13 @@ func (e *Engine) Run(ctx context.Context, spec stack.ContainerSpec) (stack.Conta
 			},
 		},
 	}
+	if len(spec.Dirs) > 0 {
+		req.LifecycleHooks = []testcontainers.ContainerLifecycleHooks{{
+			PostCreates: []testcontainers.ContainerHook{func(ctx context.Context, c testcontainers.Container) error {
+				return e.makeDirs(ctx, c.GetContainerID(), spec.Dirs)
+			}},
+		}}
+	}
 	tc, err := testcontainers.GenericContainer(ctx, req)
 	var id string
 	if tc != nil {
@@ -362,6 +371,40 @@ func (e *Engine) Run(ctx context.Context, spec stack.ContainerSpec) (stack.Conta
 		return c, e.runError(id, spec, err)
 	}
 	return e.inspect(ctx, id)
+}
+
+// makeDirs creates directories in a created container before it starts,
+// through the engine's archive API: it writes into the container's volumes
+// too, and needs no shell or mkdir in the image.
+func (e *Engine) makeDirs(ctx context.Context, id string, dirs []string) error {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	seen := map[string]bool{}
+	for _, dir := range dirs {
+		// Parents first, each once: tar extraction does not invent them
+		// with the mode we want.
+		var parts []string
+		for d := path.Clean(dir); d != "/" && d != "."; d = path.Dir(d) {
+			parts = append([]string{d}, parts...)
+		}
+		for _, d := range parts {
+			if seen[d] {
+				continue
+			}
+			seen[d] = true
+			hdr := &tar.Header{Typeflag: tar.TypeDir, Name: strings.TrimPrefix(d, "/") + "/", Mode: 0o755, ModTime: time.Now()}
+			if err := tw.WriteHeader(hdr); err != nil {
+				return fmt.Errorf("create %s: %w", dir, err)
+			}
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	if _, err := e.cli.CopyToContainer(ctx, id, client.CopyToContainerOptions{DestinationPath: "/", Content: &buf}); err != nil {
+		return fmt.Errorf("create %s in the container: %w", strings.Join(dirs, ", "), err)
+	}
+	return nil
 }
 
 // runError turns a failed start into a message that says what happened,
