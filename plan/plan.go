@@ -4,6 +4,7 @@
 package plan
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -19,6 +20,8 @@ import (
 	"github.com/prodlike/prodlike/emulators"
 	"github.com/prodlike/prodlike/emulators/postgres"
 	"github.com/prodlike/prodlike/emulators/redis"
+	"github.com/prodlike/prodlike/emulators/s3"
+	"github.com/prodlike/prodlike/emulators/sqs"
 )
 
 // DefaultHostIP is where prodlike publishes ports unless the compose file
@@ -30,7 +33,22 @@ type Options struct {
 	// ImageMirror is a registry prefix for stand-in images from Docker Hub
 	// (see MirrorImage). It overrides the spec's x-prodlike.image-mirror.
 	ImageMirror string
+	// SelfImage is prodlike's own image, which runs the stand-ins prodlike
+	// implements itself (sqs) unless the service names another image.
+	SelfImage string
 }
+
+// DefaultSelfImage is prodlike's published image, for plans made without
+// Options.SelfImage.
+const DefaultSelfImage = sqs.DefaultImage + ":latest"
+
+// DefaultS3Image is the S3 stand-in's image when the service names none:
+// versitygw, whose releases are tagged v<semver>.
+const DefaultS3Image = s3.DefaultImage + ":v1.8.0"
+
+// DefaultRegion is the AWS region stand-ins answer for when no environment
+// names one.
+const DefaultRegion = "us-east-1"
 
 // Plan is what `up` will run.
 type Plan struct {
@@ -54,6 +72,9 @@ type Standin struct {
 	Publish   config.Port
 	Volume    string // named volume for Container.DataDir, "" for none
 	Hash      string // changes whenever the container would differ
+	// Creates lists what the stand-in is shaped with once it is ready
+	// (buckets, queues), one line each, for people.
+	Creates []string
 }
 
 // App is the user's own service.
@@ -81,14 +102,15 @@ func Build(spec *config.Spec, opts Options) (*Plan, error) {
 		mirror = opts.ImageMirror
 	}
 	p := &Plan{Project: spec.Project, Network: NetworkName(spec.Project)}
+	b := builder{project: spec.Project, network: p.Network, mirror: mirror, self: cmp.Or(opts.SelfImage, DefaultSelfImage), region: Region(spec)}
 	var errs []error
 	for _, svc := range spec.Services {
 		if svc.Kind == config.KindApp {
 			continue
 		}
-		s, err := standin(spec.Project, p.Network, svc, mirror)
+		s, err := b.standin(svc)
 		if err != nil {
-			errs = append(errs, &config.Error{File: svc.File, Service: svc.Name, Field: "x-prodlike.parameters", Err: err})
+			errs = append(errs, &config.Error{File: svc.File, Service: svc.Name, Field: declaringField(svc.Kind), Err: err})
 			continue
 		}
 		p.Standins = append(p.Standins, s)
@@ -97,7 +119,7 @@ func Build(spec *config.Spec, opts Options) (*Plan, error) {
 	if app, ok := spec.App(); ok {
 		a, err := p.app(app)
 		if err != nil {
-			errs = append(errs, &config.Error{File: app.File, Service: app.Name, Field: "x-prodlike.health", Err: err})
+			errs = append(errs, err)
 		}
 		p.App = a
 	}
@@ -128,8 +150,86 @@ func VolumeName(project, service string) string {
 	return "prodlike-" + project + "-" + service + "-data"
 }
 
-func standin(project, network string, svc config.Service, mirror string) (Standin, error) {
-	image := MirrorImage(svc.Image, mirror)
+// Region is the AWS region the project's stand-ins answer for: that of
+// the environment named prod when it is on AWS, else of the first AWS
+// environment that names one, else DefaultRegion. Clients sign requests
+// for it, and S3 stand-ins check the signature's region.
+func Region(spec *config.Spec) string {
+	var first string
+	for _, env := range spec.Environments {
+		if env.Cloud != "aws" || env.Region == "" {
+			continue
+		}
+		if env.Name == "prod" {
+			return env.Region
+		}
+		first = cmp.Or(first, env.Region)
+	}
+	return cmp.Or(first, DefaultRegion)
+}
+
+// creates describes a service's declared buckets and queues.
+func creates(svc config.Service) []string {
+	var out []string
+	for _, b := range svc.Buckets {
+		var with []string
+		if b.Versioning {
+			with = append(with, "versioning")
+		}
+		if n := len(b.CORS); n > 0 {
+			with = append(with, fmt.Sprintf("%d CORS rule(s)", n))
+		}
+		out = append(out, "bucket "+b.Name+parenthesized(with))
+	}
+	for _, q := range svc.Queues {
+		var with []string
+		for _, k := range slices.Sorted(maps.Keys(q.Attributes)) {
+			with = append(with, k+"="+q.Attributes[k])
+		}
+		if q.DeadLetter != "" {
+			with = append(with, fmt.Sprintf("to %s after %d receives", q.DeadLetter, q.MaxReceiveCount))
+		}
+		out = append(out, "queue "+q.Name+parenthesized(with))
+	}
+	return out
+}
+
+func parenthesized(items []string) string {
+	if len(items) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(items, ", ") + ")"
+}
+
+// isSelfImage reports whether ref is prodlike's published image, any tag.
+func isSelfImage(ref string) bool {
+	named, err := reference.ParseNormalizedNamed(ref)
+	return err == nil && named.Name() == sqs.DefaultImage
+}
+
+// declaringField is the x-prodlike key whose values a stand-in kind's
+// constructor checks, for errors that do not come from a single field.
+func declaringField(k config.Kind) string {
+	switch k {
+	case config.KindS3:
+		return "x-prodlike.buckets"
+	case config.KindSQS:
+		return "x-prodlike.queues"
+	}
+	return "x-prodlike.parameters"
+}
+
+// builder makes the plan's stand-ins.
+type builder struct {
+	project, network string
+	mirror           string
+	self             string // prodlike's own image
+	region           string
+}
+
+func (b builder) standin(svc config.Service) (Standin, error) {
+	project, network := b.project, b.network
+	image := MirrorImage(svc.Image, b.mirror)
 	var (
 		st  emulators.Standin
 		err error
@@ -155,6 +255,29 @@ func standin(project, network string, svc config.Service, mirror string) (Standi
 			opts = append(opts, redis.WithEngine(svc.Engine))
 		}
 		st, err = redis.New(image, opts...)
+	case config.KindS3:
+		if image == "" {
+			image = MirrorImage(DefaultS3Image, b.mirror)
+		}
+		buckets := make([]s3.Bucket, len(svc.Buckets))
+		for i, bk := range svc.Buckets {
+			buckets[i] = s3.Bucket{Name: bk.Name, Versioning: bk.Versioning}
+			for _, r := range bk.CORS {
+				buckets[i].CORS = append(buckets[i].CORS, s3.CORSRule(r))
+			}
+		}
+		st, err = s3.New(image, s3.WithBuckets(buckets...), s3.WithRegion(b.region), s3.WithEnvNames(svc.EnvNames))
+	case config.KindSQS:
+		// prodlike's own emulator runs from the image of the prodlike that
+		// runs it, whatever tag the compose file names for plain compose.
+		if image == "" || isSelfImage(svc.Image) {
+			image = b.self // never mirrored: it is not a Docker Hub image
+		}
+		queues := make([]sqs.Queue, len(svc.Queues))
+		for i, q := range svc.Queues {
+			queues[i] = sqs.Queue(q)
+		}
+		st, err = sqs.New(image, sqs.WithQueues(queues...), sqs.WithRegion(b.region), sqs.WithEnvNames(svc.EnvNames))
 	default:
 		return Standin{}, fmt.Errorf("no stand-in of kind %q", svc.Kind)
 	}
@@ -183,6 +306,7 @@ func standin(project, network string, svc config.Service, mirror string) (Standi
 	if ctr.DataDir != "" {
 		s.Volume = VolumeName(project, svc.Name)
 	}
+	s.Creates = creates(svc)
 	s.Hash = hash(struct {
 		Container        emulators.Container
 		Publish          config.Port
@@ -220,7 +344,8 @@ func (p *Plan) app(svc config.Service) (*App, error) {
 		}
 	}
 	if a.Health != "" && a.HealthPort == 0 {
-		return nil, fmt.Errorf("x-prodlike.health %s needs a published TCP port to probe: add one under ports:", a.Health)
+		return nil, &config.Error{File: svc.File, Service: svc.Name, Field: "x-prodlike.health",
+			Err: fmt.Errorf("%s needs a published TCP port to probe: add one under ports:", a.Health)}
 	}
 	after := svc.DependsOn
 	if len(after) == 0 {
@@ -236,8 +361,16 @@ func (p *Plan) app(svc config.Service) (*App, error) {
 	slices.Sort(a.After)
 	// Every stand-in's in-network variables go to the app, on top of its
 	// compose environment: the app talks to the stand-ins prodlike started.
+	// Stand-ins may agree on a variable (the S3 and SQS stand-ins both give
+	// AWS_REGION and the same dev credentials); they may not disagree.
 	for _, s := range p.Standins {
-		for k, v := range s.Standin.Env(emulators.Endpoint{Host: s.Service, Port: s.Container.Port}) {
+		env := s.Standin.Env(emulators.Endpoint{Host: s.Service, Port: s.Container.Port})
+		for _, k := range slices.Sorted(maps.Keys(env)) {
+			v := env[k]
+			if other, ok := a.Injected[k]; ok && a.Env[k] != v {
+				return nil, &config.Error{File: svc.File, Service: s.Service, Field: "x-prodlike.env",
+					Err: fmt.Errorf("gives the app %s, as %q does, with a different value; rename it, e.g. x-prodlike: {env: {%s: %s_%s}}", k, other, k, strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(s.Service)), k)}
+			}
 			a.Env[k] = v
 			a.Injected[k] = s.Service
 		}

@@ -178,3 +178,77 @@ func TestMaskURL(t *testing.T) {
 		}
 	}
 }
+
+// storageSpec is a project with an S3 and an SQS stand-in and an app that
+// reads their variables under its own names.
+func storageSpec() *config.Spec {
+	return &config.Spec{
+		Project:      "shop",
+		Environments: []config.Environment{{Name: "staging", Cloud: "aws", Region: "eu-central-1"}, {Name: "prod", Cloud: "aws", Region: "eu-west-1"}},
+		Services: []config.Service{
+			{Name: "api", Kind: config.KindApp, Image: "shop-api", File: "compose.yaml"},
+			{
+				Name: "files", Kind: config.KindS3, Standin: "aws.s3", File: "compose.yaml",
+				Buckets:  []config.Bucket{{Name: "uploads", Versioning: true, CORS: []config.CORSRule{{AllowedOrigins: []string{"*"}, AllowedMethods: []string{"GET"}}}}, {Name: "logs"}},
+				EnvNames: map[string]string{"S3_BUCKET_UPLOADS": "UPLOADS_BUCKET"},
+			},
+			{
+				Name: "jobs", Kind: config.KindSQS, Standin: "aws.sqs", Image: "ghcr.io/prodlike/prodlike:latest", File: "compose.yaml",
+				Queues: []config.Queue{
+					{Name: "jobs", Attributes: map[string]string{"VisibilityTimeout": "60"}, DeadLetter: "jobs-dlq", MaxReceiveCount: 3},
+					{Name: "jobs-dlq", Attributes: map[string]string{"MessageRetentionPeriod": "1209600"}},
+				},
+			},
+		},
+	}
+}
+
+func TestBuildStorageGolden(t *testing.T) {
+	p, err := Build(storageSpec(), Options{ImageMirror: "prodlike-offline", SelfImage: "prodlike-local/prodlike:dev-0123456789ab"})
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	golden(t, "storage", p.String())
+	jobs, _ := p.Standin("jobs")
+	if jobs.Container.Image != "prodlike-local/prodlike:dev-0123456789ab" {
+		t.Errorf("jobs image: got %q, want prodlike's own image in place of the compose file's", jobs.Container.Image)
+	}
+	if got := p.App.Env["AWS_REGION"]; got != "eu-west-1" {
+		t.Errorf("app AWS_REGION: got %q, want prod's eu-west-1", got)
+	}
+}
+
+func TestRegion(t *testing.T) {
+	tests := []struct {
+		envs []config.Environment
+		want string
+	}{
+		{nil, DefaultRegion},
+		{[]config.Environment{{Name: "prod", Cloud: "gcp", Region: "europe-west1"}}, DefaultRegion},
+		{[]config.Environment{{Name: "staging", Cloud: "aws", Region: "eu-central-1"}}, "eu-central-1"},
+		{[]config.Environment{{Name: "staging", Cloud: "aws", Region: "eu-central-1"}, {Name: "prod", Cloud: "aws", Region: "ap-south-1"}}, "ap-south-1"},
+	}
+	for _, tt := range tests {
+		if got := Region(&config.Spec{Environments: tt.envs}); got != tt.want {
+			t.Errorf("Region(%v): got %q, want %q", tt.envs, got, tt.want)
+		}
+	}
+}
+
+func TestBuildRejectsConflictingStandinEnv(t *testing.T) {
+	spec := storageSpec()
+	second := spec.Services[1]
+	second.Name = "archive"
+	second.Buckets = []config.Bucket{{Name: "archive"}}
+	second.EnvNames = nil
+	spec.Services = append(spec.Services, second)
+	_, err := Build(spec, Options{})
+	if !errors.Is(err, config.ErrInvalid) {
+		t.Fatalf("got %v, want a configuration error", err)
+	}
+	for _, want := range []string{`service "files": x-prodlike.env: gives the app AWS_ENDPOINT_URL_S3, as "archive" does`, "FILES_AWS_ENDPOINT_URL_S3"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q: want it to contain %q", err, want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"slices"
@@ -19,7 +20,7 @@ func (p *Plan) String() string {
 		b.WriteString("stand-ins, in parallel:\n")
 	}
 	for _, s := range p.Standins {
-		fmt.Fprintf(&b, "  %s: %s %s, image %s\n", s.Service, s.Engine, s.Version, s.Container.Image)
+		fmt.Fprintf(&b, "  %s: %s, image %s\n", s.Service, strings.TrimSpace(cmp.Or(s.Engine, string(s.Kind))+" "+s.Version), s.Container.Image)
 		if len(s.Container.Cmd) > 0 {
 			fmt.Fprintf(&b, "    command  %s\n", strings.Join(s.Container.Cmd, " "))
 		}
@@ -30,7 +31,13 @@ func (p *Plan) String() string {
 		if s.Volume != "" {
 			fmt.Fprintf(&b, "    volume   %s at %s\n", s.Volume, s.Container.DataDir)
 		}
+		for _, d := range s.Container.Dirs {
+			fmt.Fprintf(&b, "    mkdir    %s\n", d)
+		}
 		fmt.Fprintf(&b, "    ready    when %s answers\n", s.Kind)
+		for _, c := range s.Creates {
+			fmt.Fprintf(&b, "    creates  %s\n", c)
+		}
 	}
 	if a := p.App; a != nil {
 		if len(a.After) > 0 {
