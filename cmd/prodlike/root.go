@@ -44,12 +44,13 @@ func defaultEnv() env {
 // app holds the global flags and the process environment.
 type app struct {
 	env
-	files    []string
-	project  string
-	dir      string
-	envFiles []string
-	mirror   string
-	verbose  bool
+	selfImage *stack.SelfImage
+	files     []string
+	project   string
+	dir       string
+	envFiles  []string
+	mirror    string
+	verbose   bool
 }
 
 func (a *app) getenv(key string) string {
@@ -102,8 +103,9 @@ func newRootCmd(a *app) *cobra.Command {
 		Short: "A production-shaped cloud on your machine",
 		Long: `prodlike reads your compose file, starts stand-ins for the managed services
 your service uses in production (Postgres for RDS, Redis or Valkey for
-ElastiCache), pinned to production's engine versions and parameters, and runs
-your service's own image against them.`,
+ElastiCache, an S3-compatible store, SQS queues), pinned to production's
+engine versions, parameters, buckets and queues, and runs your service's own
+image against them.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -131,6 +133,7 @@ your service's own image against them.`,
 		newEnvCmd(a),
 		newLogsCmd(a),
 		newDoctorCmd(a),
+		newEmulateCmd(a),
 		newVersionCmd(a),
 	)
 	return root
@@ -159,7 +162,7 @@ func (a *app) load(ctx context.Context) (*config.Spec, *plan.Plan, error) {
 	if mirror == "" {
 		mirror = a.getenv("PRODLIKE_IMAGE_MIRROR")
 	}
-	p, err := plan.Build(spec, plan.Options{ImageMirror: mirror})
+	p, err := plan.Build(spec, plan.Options{ImageMirror: mirror, SelfImage: a.self().Ref})
 	if err != nil {
 		return spec, nil, err
 	}
@@ -180,6 +183,15 @@ func (a *app) projectName(ctx context.Context) (string, *plan.Plan, error) {
 		return "", nil, fmt.Errorf("%w\n  without a compose file, name the project instead: prodlike -p NAME …", err)
 	}
 	return "", nil, err
+}
+
+// self is prodlike's own image, decided once per command.
+func (a *app) self() stack.SelfImage {
+	if a.selfImage == nil {
+		s := selfImage(currentBuild())
+		a.selfImage = &s
+	}
+	return *a.selfImage
 }
 
 func (a *app) engine() (stack.Engine, error) {
