@@ -1,11 +1,23 @@
-// Command shop is a small order service: Postgres keeps the orders, Redis
-// keeps counters and a cached order list. It is prodlike's bundled example.
+// Command shop is a small order service with file uploads: Postgres keeps
+// the orders and the uploads' metadata, Redis keeps counters and a cached
+// order list, S3 keeps the uploaded files and an SQS queue carries the
+// background jobs that checksum them (with a dead-letter queue for the jobs
+// that keep failing). It is prodlike's bundled example.
 //
 // Configuration comes from the environment:
 //
-//	DATABASE_URL  Postgres connection URL (required)
-//	REDIS_URL     Redis connection URL (required)
-//	PORT          HTTP port (default 8080)
+//	DATABASE_URL           Postgres connection URL (required)
+//	REDIS_URL              Redis connection URL (required)
+//	UPLOADS_BUCKET         S3 bucket for the uploaded files (required)
+//	JOBS_QUEUE_URL         SQS queue URL of the background jobs (required)
+//	JOBS_DLQ_URL           SQS URL of the jobs' dead-letter queue, for /stats (optional)
+//	S3_USE_PATH_STYLE      "true" for path-style S3 requests (default false)
+//	PORT                   HTTP port (default 8080)
+//
+// The AWS SDK reads its own variables: AWS_REGION, credentials
+// (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the task role) and, for
+// stand-ins, AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL_SQS. In production no
+// endpoint variable is set and the SDK talks to AWS.
 //
 // Run with -healthcheck to GET the running server's /healthz and exit 0 when
 // it answers 200, 1 otherwise (the image's HEALTHCHECK; a scratch image has no
@@ -20,6 +32,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -28,12 +41,13 @@ import (
 )
 
 const (
-	// startTimeout bounds how long start-up waits for Postgres and Redis to
-	// answer (plain `docker compose up` starts the app next to a database
-	// that is still initialising).
+	// startTimeout bounds how long start-up waits for Postgres, Redis, S3
+	// and SQS to answer (plain `docker compose up` starts the app next to a
+	// database that is still initialising).
 	startTimeout = 60 * time.Second
-	// shutdownTimeout bounds the drain of in-flight requests; it stays well
-	// under `docker stop`'s default 10 s grace period.
+	// shutdownTimeout bounds the drain of in-flight requests and of the
+	// worker's job in hand; it stays well under `docker stop`'s default 10 s
+	// grace period.
 	shutdownTimeout = 5 * time.Second
 )
 
@@ -66,18 +80,25 @@ func main() {
 
 // config is the service's configuration.
 type config struct {
-	DatabaseURL string
-	RedisURL    string
-	Port        int
+	DatabaseURL   string
+	RedisURL      string
+	UploadsBucket string
+	JobsQueueURL  string
+	JobsDLQURL    string // "" when the dead-letter queue is not reported
+	S3PathStyle   bool
+	Port          int
 }
 
 // configFromEnv reads the configuration through getenv and reports every
 // missing or invalid variable at once.
 func configFromEnv(getenv func(string) string) (config, error) {
 	cfg := config{
-		DatabaseURL: getenv("DATABASE_URL"),
-		RedisURL:    getenv("REDIS_URL"),
-		Port:        8080,
+		DatabaseURL:   getenv("DATABASE_URL"),
+		RedisURL:      getenv("REDIS_URL"),
+		UploadsBucket: getenv("UPLOADS_BUCKET"),
+		JobsQueueURL:  getenv("JOBS_QUEUE_URL"),
+		JobsDLQURL:    getenv("JOBS_DLQ_URL"),
+		Port:          8080,
 	}
 	var errs []error
 	if cfg.DatabaseURL == "" {
@@ -85,6 +106,24 @@ func configFromEnv(getenv func(string) string) (config, error) {
 	}
 	if cfg.RedisURL == "" {
 		errs = append(errs, errors.New("REDIS_URL is required (e.g. redis://host:6379/0)"))
+	}
+	if cfg.UploadsBucket == "" {
+		errs = append(errs, errors.New("UPLOADS_BUCKET is required (the S3 bucket name, e.g. shop-uploads)"))
+	}
+	if cfg.JobsQueueURL == "" {
+		errs = append(errs, errors.New("JOBS_QUEUE_URL is required (e.g. https://sqs.eu-west-1.amazonaws.com/123456789012/shop-jobs)"))
+	} else if !isHTTPURL(cfg.JobsQueueURL) {
+		errs = append(errs, fmt.Errorf("JOBS_QUEUE_URL must be an http(s) queue URL, got %q", cfg.JobsQueueURL))
+	}
+	if cfg.JobsDLQURL != "" && !isHTTPURL(cfg.JobsDLQURL) {
+		errs = append(errs, fmt.Errorf("JOBS_DLQ_URL must be an http(s) queue URL, got %q", cfg.JobsDLQURL))
+	}
+	if v := getenv("S3_USE_PATH_STYLE"); v != "" {
+		pathStyle, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("S3_USE_PATH_STYLE must be true or false, got %q", v))
+		}
+		cfg.S3PathStyle = pathStyle
 	}
 	if p := getenv("PORT"); p != "" {
 		port, err := strconv.Atoi(p)
@@ -96,11 +135,18 @@ func configFromEnv(getenv func(string) string) (config, error) {
 	return cfg, errors.Join(errs...)
 }
 
-// run connects to the stores, records the boot and serves HTTP until ctx is
-// cancelled, then drains in-flight requests. stop releases the signal
-// handlers once shutdown has begun, so a second Ctrl-C kills the process.
+// isHTTPURL reports whether s is an absolute http or https URL with a host.
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// run connects to the backing services, records the boot, starts the job
+// worker and serves HTTP until ctx is cancelled, then drains in-flight
+// requests and the worker's in-flight job. stop releases the signal handlers
+// once shutdown has begun, so a second Ctrl-C kills the process.
 func run(ctx context.Context, stop context.CancelFunc, cfg config, log *slog.Logger) error {
-	db, cache, err := start(ctx, cfg, log)
+	b, err := start(ctx, cfg, log)
 	if err != nil {
 		if ctx.Err() != nil {
 			log.Info("stopped during start-up")
@@ -108,12 +154,16 @@ func run(ctx context.Context, stop context.CancelFunc, cfg config, log *slog.Log
 		}
 		return err
 	}
-	defer db.Close()
-	defer cache.Close()
+	defer b.Close()
 
+	// A nil *sqsQueue in a JobQueue would not compare equal to nil.
+	var deadLetters JobQueue
+	if b.deadLetters != nil {
+		deadLetters = b.deadLetters
+	}
 	srv := &http.Server{
 		Addr:              net.JoinHostPort("", strconv.Itoa(cfg.Port)),
-		Handler:           newServer(db, cache, log),
+		Handler:           newServer(b.db, b.cache, b.blobs, b.jobs, deadLetters, log),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
@@ -126,11 +176,21 @@ func run(ctx context.Context, stop context.CancelFunc, cfg config, log *slog.Log
 	}
 	log.Info("listening", "addr", ln.Addr().String())
 
+	workerCtx, stopWorker := context.WithCancel(ctx)
+	defer stopWorker()
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		newWorker(b.jobs, b.blobs, b.db, log).Run(workerCtx)
+	}()
+
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
 	select {
 	case err := <-errc:
+		stopWorker()
+		<-workerDone // its in-flight job is bounded by jobTimeout
 		return err
 	case <-ctx.Done():
 	}
@@ -138,36 +198,84 @@ func run(ctx context.Context, stop context.CancelFunc, cfg config, log *slog.Log
 	log.Info("shutting down", "timeout", shutdownTimeout.String())
 	shutCtx, cancelShut := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancelShut()
-	if err := srv.Shutdown(shutCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	// The worker saw ctx end too: it receives nothing more and finishes the
+	// job in hand while the server drains its requests.
+	shutErr := srv.Shutdown(shutCtx)
+	select {
+	case <-workerDone:
+	case <-shutCtx.Done():
+		log.Warn("worker did not finish its job in time; the queue will deliver it again")
+	}
+	if shutErr != nil {
+		return fmt.Errorf("shutdown: %w", shutErr)
 	}
 	log.Info("stopped")
 	return nil
 }
 
-// start connects to both stores (waiting up to startTimeout for them to
-// answer), creates the schema and records this start in both stores.
-func start(ctx context.Context, cfg config, log *slog.Logger) (*postgresStore, *redisStore, error) {
+// backends are the service's connections to the services it uses.
+type backends struct {
+	db          *postgresStore
+	cache       *redisStore
+	blobs       *s3Store
+	jobs        *sqsQueue
+	deadLetters *sqsQueue // nil when JOBS_DLQ_URL is not set
+}
+
+// Close closes the connections that are open.
+func (b *backends) Close() {
+	if b.db != nil {
+		b.db.Close()
+	}
+	if b.cache != nil {
+		b.cache.Close()
+	}
+}
+
+// start connects to Postgres, Redis, S3 and SQS (waiting up to startTimeout
+// for them to answer), creates the schema and records this start in
+// Postgres and Redis.
+func start(ctx context.Context, cfg config, log *slog.Logger) (*backends, error) {
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
 
-	db, err := openPostgres(ctx, cfg.DatabaseURL, log)
-	if err != nil {
-		return nil, nil, err
+	b := &backends{}
+	ok := false
+	defer func() {
+		if !ok {
+			b.Close()
+		}
+	}()
+	var err error
+	if b.db, err = openPostgres(ctx, cfg.DatabaseURL, log); err != nil {
+		return nil, err
 	}
-	cache, err := openRedis(ctx, cfg.RedisURL, log)
-	if err != nil {
-		db.Close()
-		return nil, nil, err
+	if b.cache, err = openRedis(ctx, cfg.RedisURL, log); err != nil {
+		return nil, err
 	}
-	boots, redisBoots, err := recordBoot(ctx, db, cache)
+	awsCfg, err := loadAWSConfig(ctx)
 	if err != nil {
-		db.Close()
-		cache.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	log.Info("connected", "boot", boots, "redis_boots", redisBoots)
-	return db, cache, nil
+	if b.blobs, err = openS3(ctx, awsCfg, cfg.UploadsBucket, cfg.S3PathStyle, log); err != nil {
+		return nil, err
+	}
+	sqsClient := newSQSClient(awsCfg)
+	if b.jobs, err = openSQS(ctx, sqsClient, cfg.JobsQueueURL, log); err != nil {
+		return nil, err
+	}
+	if cfg.JobsDLQURL != "" {
+		// Only /stats reads the dead-letter queue: do not wait for it.
+		b.deadLetters = &sqsQueue{client: sqsClient, url: cfg.JobsDLQURL}
+	}
+	boots, redisBoots, err := recordBoot(ctx, b.db, b.cache)
+	if err != nil {
+		return nil, err
+	}
+	ok = true
+	log.Info("connected", "boot", boots, "redis_boots", redisBoots,
+		"bucket", cfg.UploadsBucket, "jobs_queue", cfg.JobsQueueURL, "region", awsCfg.Region)
+	return b, nil
 }
 
 // recordBoot creates the schema, then marks this start in both stores so that

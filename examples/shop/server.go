@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -26,7 +27,13 @@ const (
 	maxItemLen   = 200
 	maxBodyBytes = 1 << 16
 	pingTimeout  = 2 * time.Second
+
+	maxUploadBytes = 10 << 20 // 10 MiB
+	uploadPrefix   = "uploads/"
 )
+
+// uploadName is what an upload's name may be.
+var uploadName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
 
 // Order is one order as stored and as served.
 type Order struct {
@@ -36,12 +43,50 @@ type Order struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// Upload is one uploaded file's row. SHA256 and ProcessedAt are nil until
+// the checksum job has run.
+type Upload struct {
+	Name        string     `json:"name"`
+	Key         string     `json:"key"`
+	Size        int64      `json:"size"`
+	ContentType string     `json:"content_type"`
+	UploadedAt  time.Time  `json:"uploaded_at"`
+	SHA256      *string    `json:"sha256"`
+	ProcessedAt *time.Time `json:"processed_at"`
+}
+
+// Upload statuses.
+const (
+	statusQueued    = "queued"
+	statusProcessed = "processed"
+)
+
+// Status is statusProcessed once the checksum job has run, statusQueued
+// before.
+func (u Upload) Status() string {
+	if u.ProcessedAt != nil {
+		return statusProcessed
+	}
+	return statusQueued
+}
+
+// errNoUpload is what DB.GetUpload and RecordChecksum return (possibly
+// wrapped) for an upload that does not exist.
+var errNoUpload = errors.New("no such upload")
+
 // DB is the durable store (Postgres in production).
 type DB interface {
 	Ping(ctx context.Context) error
 	CreateOrder(ctx context.Context, item string, quantity int) (Order, error)
 	ListOrders(ctx context.Context, limit int) ([]Order, error)
 	Boots(ctx context.Context) (int64, error)
+	// SaveUpload inserts or replaces the upload called name; a replaced
+	// upload loses its checksum until the job runs again.
+	SaveUpload(ctx context.Context, name, key, contentType string, size int64) (Upload, error)
+	// GetUpload returns errNoUpload when there is no upload called name.
+	GetUpload(ctx context.Context, name string) (Upload, error)
+	UploadCounts(ctx context.Context) (total, processed int64, err error)
+	ChecksumStore
 }
 
 // errCacheMiss is what Cache.Get returns for a key that does not exist.
@@ -60,46 +105,68 @@ type Cache interface {
 }
 
 type server struct {
-	db    DB
-	cache Cache
-	log   *slog.Logger
+	db          DB
+	cache       Cache
+	blobs       ObjectStore
+	jobs        JobQueue
+	deadLetters JobQueue // nil when the dead-letter queue is not reported
+	log         *slog.Logger
 }
 
-// newServer returns the service's HTTP handler.
-func newServer(db DB, cache Cache, log *slog.Logger) http.Handler {
-	s := &server{db: db, cache: cache, log: log}
+// newServer returns the service's HTTP handler. deadLetters may be nil.
+func newServer(db DB, cache Cache, blobs ObjectStore, jobs, deadLetters JobQueue, log *slog.Logger) http.Handler {
+	s := &server{db: db, cache: cache, blobs: blobs, jobs: jobs, deadLetters: deadLetters, log: log}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.health)
 	mux.HandleFunc("POST /orders", s.createOrder)
 	mux.HandleFunc("GET /orders", s.listOrders)
+	mux.HandleFunc("PUT /uploads/{name}", s.putUpload)
+	mux.HandleFunc("GET /uploads/{name}", s.getUpload)
 	mux.HandleFunc("GET /stats", s.stats)
 	return s.logRequests(mux)
 }
 
-// health answers 200 only when both stores answer, 503 naming the failures
-// otherwise.
+// health answers 200 only when Postgres, Redis, the bucket and the jobs
+// queue all answer, 503 naming the failures otherwise.
 func (s *server) health(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), pingTimeout)
 	defer cancel()
 
-	var pgErr, redisErr error
+	checks := []struct {
+		name string
+		ping func(context.Context) error
+		err  error
+	}{
+		{name: "postgres", ping: s.db.Ping},
+		{name: "redis", ping: s.cache.Ping},
+		{name: "s3", ping: s.blobs.Ping},
+		{name: "sqs", ping: s.jobs.Ping},
+	}
 	var wg sync.WaitGroup
-	wg.Go(func() { pgErr = s.db.Ping(ctx) })
-	wg.Go(func() { redisErr = s.cache.Ping(ctx) })
+	for i := range checks {
+		wg.Go(func() { checks[i].err = checks[i].ping(ctx) })
+	}
 	wg.Wait()
 
-	if pgErr == nil && redisErr == nil {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	body := map[string]string{"status": "ok"}
+	var failed []any
+	for _, c := range checks {
+		if c.err != nil {
+			body["status"] = "unavailable"
+			failed = append(failed, c.name, c.err.Error())
+		}
+	}
+	if len(failed) == 0 {
+		writeJSON(w, http.StatusOK, body)
 		return
 	}
-	body := map[string]string{"status": "unavailable", "postgres": "ok", "redis": "ok"}
-	if pgErr != nil {
-		body["postgres"] = pgErr.Error()
+	for _, c := range checks {
+		body[c.name] = "ok"
+		if c.err != nil {
+			body[c.name] = c.err.Error()
+		}
 	}
-	if redisErr != nil {
-		body["redis"] = redisErr.Error()
-	}
-	s.log.Warn("unhealthy", "postgres", body["postgres"], "redis", body["redis"])
+	s.log.Warn("unhealthy", failed...)
 	writeJSON(w, http.StatusServiceUnavailable, body)
 }
 
@@ -201,10 +268,102 @@ func (s *server) listOrders(w http.ResponseWriter, r *http.Request) {
 	writeRaw(w, http.StatusOK, "miss", body)
 }
 
+// uploadAccepted is the answer to an upload.
+type uploadAccepted struct {
+	Name   string `json:"name"`
+	Key    string `json:"key"`
+	Size   int64  `json:"size"`
+	Status string `json:"status"`
+}
+
+// uploadStatus is an upload as served.
+type uploadStatus struct {
+	Upload
+	Status string `json:"status"`
+}
+
+// validUploadName checks name against uploadName; "." and ".." are refused
+// too, since a URL path would read them as directories.
+func validUploadName(name string) error {
+	if !uploadName.MatchString(name) || name == "." || name == ".." {
+		return errors.New("name must be 1 to 100 letters, digits, '.', '_' or '-'")
+	}
+	return nil
+}
+
+// putUpload stores the body in the bucket under uploads/<name>, records the
+// upload and queues its checksum job.
+func (s *server) putUpload(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if err := validUploadName(name); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if r.ContentLength > maxUploadBytes {
+		writeError(w, http.StatusRequestEntityTooLarge, "file too large (at most 10 MiB)")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxUploadBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, "file too large (at most 10 MiB)")
+			return
+		}
+		writeError(w, http.StatusBadRequest, "read body: "+err.Error())
+		return
+	}
+	contentType := r.Header.Get("Content-Type")
+	if contentType == "" {
+		contentType = "application/octet-stream"
+	}
+
+	ctx := r.Context()
+	key := uploadPrefix + name
+	if err := s.blobs.Put(ctx, key, contentType, body); err != nil {
+		s.internalError(w, "store upload", err)
+		return
+	}
+	// The row goes in before the job is queued: the worker may run the job
+	// at once, and a job whose row is missing is a failed one.
+	if _, err := s.db.SaveUpload(ctx, name, key, contentType, int64(len(body))); err != nil {
+		s.internalError(w, "record upload", err)
+		return
+	}
+	if err := s.jobs.Send(ctx, job{Kind: jobChecksum, Key: key}.encode()); err != nil {
+		// The client's retry uploads again, which is harmless.
+		s.internalError(w, "queue checksum job", err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, uploadAccepted{Name: name, Key: key, Size: int64(len(body)), Status: statusQueued})
+}
+
+func (s *server) getUpload(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if err := validUploadName(name); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	u, err := s.db.GetUpload(r.Context(), name)
+	if errors.Is(err, errNoUpload) {
+		writeError(w, http.StatusNotFound, "no upload called "+name)
+		return
+	}
+	if err != nil {
+		s.internalError(w, "read upload", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, uploadStatus{Upload: u, Status: u.Status()})
+}
+
 type statsResponse struct {
 	Boots      int64 `json:"boots"`
 	RedisBoots int64 `json:"redis_boots"`
 	Orders     int64 `json:"orders"`
+	Uploads    int64 `json:"uploads"`
+	Processed  int64 `json:"processed"`
+	// DeadLetters is set only when the dead-letter queue is configured.
+	DeadLetters *int64 `json:"dead_letters,omitempty"`
 }
 
 func (s *server) stats(w http.ResponseWriter, r *http.Request) {
@@ -222,6 +381,18 @@ func (s *server) stats(w http.ResponseWriter, r *http.Request) {
 	if st.Orders, err = s.cache.Int(ctx, keyOrdersCount); err != nil {
 		s.internalError(w, "read "+keyOrdersCount, err)
 		return
+	}
+	if st.Uploads, st.Processed, err = s.db.UploadCounts(ctx); err != nil {
+		s.internalError(w, "count uploads", err)
+		return
+	}
+	if s.deadLetters != nil {
+		n, err := s.deadLetters.Depth(ctx)
+		if err != nil {
+			s.internalError(w, "read dead-letter queue depth", err)
+			return
+		}
+		st.DeadLetters = &n
 	}
 	writeJSON(w, http.StatusOK, st)
 }

@@ -24,13 +24,22 @@ CREATE TABLE IF NOT EXISTS orders (
 CREATE TABLE IF NOT EXISTS boots (
 	id         bigserial PRIMARY KEY,
 	started_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS uploads (
+	name         text PRIMARY KEY,
+	key          text NOT NULL UNIQUE,
+	size         bigint NOT NULL CHECK (size >= 0),
+	content_type text NOT NULL,
+	uploaded_at  timestamptz NOT NULL DEFAULT now(),
+	sha256       text,
+	processed_at timestamptz
 );`
 
 // schemaLock is the advisory lock key that serialises migrations when several
 // replicas start at once (CREATE TABLE IF NOT EXISTS alone can race).
 const schemaLock = 0x73686f70 // "shop"
 
-// postgresStore keeps orders and boots in Postgres.
+// postgresStore keeps orders, boots and uploads in Postgres.
 type postgresStore struct {
 	pool *pgxpool.Pool
 }
@@ -111,6 +120,58 @@ func (s *postgresStore) ListOrders(ctx context.Context, limit int) ([]Order, err
 		return nil, err
 	}
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[Order])
+}
+
+// SaveUpload inserts an upload, or replaces the one with the same name (a
+// re-upload, which is then not processed yet), and returns it as stored.
+func (s *postgresStore) SaveUpload(ctx context.Context, name, key, contentType string, size int64) (Upload, error) {
+	u := Upload{Name: name, Key: key, Size: size, ContentType: contentType}
+	err := s.pool.QueryRow(ctx, `
+		INSERT INTO uploads (name, key, size, content_type) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (name) DO UPDATE SET
+			key = EXCLUDED.key, size = EXCLUDED.size, content_type = EXCLUDED.content_type,
+			uploaded_at = now(), sha256 = NULL, processed_at = NULL
+		RETURNING uploaded_at`,
+		name, key, size, contentType,
+	).Scan(&u.UploadedAt)
+	return u, err
+}
+
+// GetUpload returns the upload called name; errNoUpload when there is none.
+func (s *postgresStore) GetUpload(ctx context.Context, name string) (Upload, error) {
+	rows, err := s.pool.Query(ctx,
+		"SELECT name, key, size, content_type, uploaded_at, sha256, processed_at FROM uploads WHERE name = $1",
+		name,
+	)
+	if err != nil {
+		return Upload{}, err
+	}
+	u, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[Upload])
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Upload{}, errNoUpload
+	}
+	return u, err
+}
+
+// UploadCounts counts all uploads and the processed ones.
+func (s *postgresStore) UploadCounts(ctx context.Context) (total, processed int64, err error) {
+	err = s.pool.QueryRow(ctx, "SELECT count(*), count(processed_at) FROM uploads").Scan(&total, &processed)
+	return total, processed, err
+}
+
+// RecordChecksum stores an upload's size and SHA-256 and marks it processed.
+func (s *postgresStore) RecordChecksum(ctx context.Context, key string, size int64, sha256 string) error {
+	tag, err := s.pool.Exec(ctx,
+		"UPDATE uploads SET size = $2, sha256 = $3, processed_at = now() WHERE key = $1",
+		key, size, sha256,
+	)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%w with key %s", errNoUpload, key)
+	}
+	return nil
 }
 
 // redisStore is the Cache, backed by Redis.
