@@ -8,7 +8,12 @@
 
 SHELL := /bin/bash
 OFFLINE := prodlike-offline
-PRODLIKE := go run ./cmd/prodlike
+# Static, like released builds: on Linux prodlike builds its own image (which
+# runs the SQS stand-in) from its executable.
+PRODLIKE := CGO_ENABLED=0 go run ./cmd/prodlike
+# The S3 stand-in's own e2e tests run the versitygw binary that
+# e2e/images/build.sh builds for the offline image.
+export PRODLIKE_VERSITYGW ?= $(or $(PRODLIKE_OFFLINE_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/prodlike-images)/versitygw-v1.8.0/versitygw
 
 .PHONY: demo demo-down test unit e2e images vet cross
 

@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/prodlike/prodlike/plan"
 )
 
 var (
@@ -52,7 +54,7 @@ func testMain(m *testing.M) int {
 	if mirror != "" {
 		goImage = mirror + "/golang:1.26"
 	}
-	for _, img := range []string{withMirror("postgres:15"), withMirror("redis:7.0"), goImage} {
+	for _, img := range []string{withMirror("postgres:15"), withMirror("redis:7.0"), withMirror(plan.DefaultS3Image), goImage} {
 		if err := exec.Command("docker", "image", "inspect", img).Run(); err != nil {
 			fmt.Printf("FAIL e2e: image %s is missing: build the offline images with e2e/images/build.sh (or set PRODLIKE_E2E_MIRROR)\n", img)
 			return 1
@@ -65,8 +67,11 @@ func testMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	binary = filepath.Join(dir, "prodlike")
+	// Static, as released builds are: prodlike builds its own image (the SQS
+	// stand-in's) from this executable.
 	build := exec.Command("go", "build", "-o", binary, "./cmd/prodlike")
 	build.Dir = repo
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		fmt.Printf("FAIL e2e: build prodlike: %v\n%s", err, out)
 		return 1

@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +16,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/jackc/pgx/v5"
 	goredis "github.com/redis/go-redis/v9"
@@ -153,7 +159,9 @@ func TestShopLifecycle(t *testing.T) {
 	t.Logf("cold up: %.2fs\n%s%s", cold.took.Seconds(), cold.stderr, cold.stdout)
 
 	st := status(t, dir, project)
-	for _, s := range []struct{ service, kind, version string }{{"db", "postgres", "15."}, {"cache", "redis", "7.0."}, {"api", "app", ""}} {
+	for _, s := range []struct{ service, kind, version string }{
+		{"db", "postgres", "15."}, {"cache", "redis", "7.0."}, {"files", "s3", ""}, {"jobs", "sqs", ""}, {"api", "app", ""},
+	} {
 		got, ok := st[s.service]
 		if !ok {
 			t.Fatalf("status has no %s: %v", s.service, st)
@@ -166,7 +174,7 @@ func TestShopLifecycle(t *testing.T) {
 		}
 	}
 	table := mustRun(t, dir, "-p", project, "status")
-	for _, want := range []string{"SERVICE", "db", "cache", "api", "running", withMirror("postgres:15")} {
+	for _, want := range []string{"SERVICE", "db", "cache", "files", "jobs", "api", "running", withMirror("postgres:15"), withMirror("versity/versitygw:v1.8.0")} {
 		if !strings.Contains(table.stdout, want) {
 			t.Errorf("status table lacks %q:\n%s", want, table.stdout)
 		}
@@ -211,10 +219,12 @@ func TestShopLifecycle(t *testing.T) {
 		t.Fatalf("POST /orders: %d %s", code, body)
 	}
 
+	checkUploadsAndJobs(t, app, env)
+
 	warm := mustRun(t, dir, "-p", project, "up", "--detach")
 	t.Logf("warm up: %.3fs (cold was %.2fs)\n%s", warm.took.Seconds(), cold.took.Seconds(), warm.stdout)
-	if !strings.Contains(warm.stdout, "(0 started, 3 reused)") {
-		t.Errorf("second up: got %q, want all three services reused", warm.stdout)
+	if !strings.Contains(warm.stdout, "(0 started, 5 reused)") {
+		t.Errorf("second up: got %q, want all five services reused", warm.stdout)
 	}
 	if warm.took*3 > cold.took {
 		t.Errorf("second up took %v, want well under the cold %v", warm.took, cold.took)
@@ -232,14 +242,22 @@ func TestShopLifecycle(t *testing.T) {
 	if got := labelled(t, "network", project); len(got) != 0 {
 		t.Errorf("after down: networks %v left, want none", got)
 	}
-	if got := labelled(t, "volume", project); len(got) != 2 {
-		t.Errorf("after down: got volumes %v, want the 2 data volumes kept", got)
+	if got := labelled(t, "volume", project); len(got) != 3 {
+		t.Errorf("after down: got volumes %v, want the 3 data volumes (db, cache, files) kept", got)
 	}
 
 	mustRun(t, dir, "-p", project, "up", "--detach")
 	env = hostEnv(t, dir, project)
 	if got := psql(t, env["DATABASE_URL"], "SELECT count(*) FROM orders WHERE item = 'e2e-widget'"); got != "1" {
 		t.Errorf("the order written before down: got count %q, want 1", got)
+	}
+	// Objects live in the files volume; queues are declared again at start.
+	versions, err := s3Client(env).ListObjectVersions(t.Context(), &s3.ListObjectVersionsInput{Bucket: aws.String(env["UPLOADS_BUCKET"]), Prefix: aws.String("uploads/receipt.txt")})
+	if err != nil || len(versions.Versions) != 2 {
+		t.Errorf("the two uploads made before down: got %+v, %v; want both versions kept in the files volume", versions, err)
+	}
+	if _, maxReceives := redrive(t, queueAttributes(t, sqsClient(env), env["JOBS_QUEUE_URL"])); maxReceives != 3 {
+		t.Errorf("jobs queue after down and up: maxReceiveCount %d, want the declared 3", maxReceives)
 	}
 
 	mustRun(t, dir, "-p", project, "down", "--volumes")
@@ -251,4 +269,80 @@ func TestShopLifecycle(t *testing.T) {
 	if got := psql(t, env["DATABASE_URL"], "SELECT count(*) FROM orders"); got != "0" {
 		t.Errorf("after down --volumes and up: got %q orders, want 0", got)
 	}
+}
+
+const receipt = "order 42: 3 × e2e-widget\n"
+
+// checkUploadsAndJobs uploads a file through the app (S3), waits for the
+// app's background job (SQS) to process it, sends a poison job that the
+// queue's redrive policy must move to the dead-letter queue, and reads back
+// the buckets and queues as declared in examples/shop/compose.yaml.
+func checkUploadsAndJobs(t *testing.T, app string, env map[string]string) {
+	t.Helper()
+	for _, k := range []string{"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SQS", "UPLOADS_BUCKET", "JOBS_QUEUE_URL", "JOBS_DLQ_URL"} {
+		if !strings.Contains(env[k], "127.0.0.1:") && k != "UPLOADS_BUCKET" {
+			t.Errorf("env %s: got %q, want a host-side URL", k, env[k])
+		}
+	}
+	// Two uploads of the same name: the bucket is versioned, as declared.
+	for _, content := range []string{"draft", receipt} {
+		if code, body := httpDo(t, "PUT", app+"/uploads/receipt.txt", content); code != 202 {
+			t.Fatalf("PUT /uploads/receipt.txt: %d %s", code, body)
+		}
+	}
+	sum := sha256.Sum256([]byte(receipt))
+	eventually(t, "the checksum job of receipt.txt", 30*time.Second, func() (bool, string) {
+		_, body := httpDo(t, "GET", app+"/uploads/receipt.txt", "")
+		var u struct {
+			Status string `json:"status"`
+			SHA256 string `json:"sha256"`
+		}
+		_ = json.Unmarshal([]byte(body), &u)
+		return u.Status == "processed" && u.SHA256 == hex.EncodeToString(sum[:]), body
+	})
+
+	// What the app wrote is in the bucket, read with the host's SDK.
+	s3c := s3Client(env)
+	obj, err := s3c.GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String(env["UPLOADS_BUCKET"]), Key: aws.String("uploads/receipt.txt")})
+	if err != nil {
+		t.Fatalf("GetObject uploads/receipt.txt: %v", err)
+	}
+	got, _ := io.ReadAll(obj.Body)
+	obj.Body.Close()
+	if string(got) != receipt {
+		t.Errorf("uploads/receipt.txt: got %q, want %q", got, receipt)
+	}
+	ver, err := s3c.GetBucketVersioning(t.Context(), &s3.GetBucketVersioningInput{Bucket: aws.String(env["UPLOADS_BUCKET"])})
+	if err != nil || ver.Status != "Enabled" {
+		t.Errorf("uploads versioning: got %+v, %v; want Enabled, as declared", ver, err)
+	}
+
+	// The queues carry their declared attributes and redrive policy.
+	sqsc := sqsClient(env)
+	jobs := queueAttributes(t, sqsc, env["JOBS_QUEUE_URL"])
+	dlq := queueAttributes(t, sqsc, env["JOBS_DLQ_URL"])
+	if jobs["VisibilityTimeout"] != "60" {
+		t.Errorf("jobs VisibilityTimeout: got %q, want the declared 60", jobs["VisibilityTimeout"])
+	}
+	if dlq["MessageRetentionPeriod"] != "1209600" {
+		t.Errorf("jobs-dlq MessageRetentionPeriod: got %q, want the declared 14 days (1209600)", dlq["MessageRetentionPeriod"])
+	}
+	target, maxReceives := redrive(t, jobs)
+	if target != dlq["QueueArn"] || maxReceives != 3 {
+		t.Errorf("jobs RedrivePolicy: got target %q after %d receives, want %q after 3", target, maxReceives, dlq["QueueArn"])
+	}
+
+	// A job the app cannot do is retried, then moved to the dead-letter
+	// queue by the redrive policy.
+	if _, err := sqsc.SendMessage(t.Context(), &sqs.SendMessageInput{QueueUrl: aws.String(env["JOBS_QUEUE_URL"]), MessageBody: aws.String(`{"kind":"no-such-job"}`)}); err != nil {
+		t.Fatalf("SendMessage: %v", err)
+	}
+	eventually(t, "the poison job in the dead-letter queue", 30*time.Second, func() (bool, string) {
+		_, body := httpDo(t, "GET", app+"/stats", "")
+		var st struct {
+			DeadLetters int `json:"dead_letters"`
+		}
+		_ = json.Unmarshal([]byte(body), &st)
+		return st.DeadLetters == 1, body
+	})
 }
