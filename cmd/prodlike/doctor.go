@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"strings"
 
@@ -87,7 +88,7 @@ func (a *app) doctor(ctx context.Context) []check {
 	if err != nil {
 		return checks
 	}
-	checks = append(checks, imageChecks(ctx, eng, p)...)
+	checks = append(checks, imageChecks(ctx, eng, p, a.self())...)
 	checks = append(checks, portChecks(ctx, eng, p)...)
 	return checks
 }
@@ -131,11 +132,26 @@ func diskCheck(info stack.Info) check {
 	return check{"ok", title, ""}
 }
 
-func imageChecks(ctx context.Context, eng stack.Engine, p *plan.Plan) []check {
+func imageChecks(ctx context.Context, eng stack.Engine, p *plan.Plan, self stack.SelfImage) []check {
 	var missing []string
+	var checks []check
 	for _, s := range p.Standins {
-		if _, err := eng.ImageID(ctx, s.Container.Image); err != nil {
-			missing = append(missing, s.Container.Image)
+		ref := s.Container.Image
+		if _, err := eng.ImageID(ctx, ref); err == nil || slices.Contains(missing, ref) {
+			continue
+		}
+		if ref != self.Ref {
+			missing = append(missing, ref)
+			continue
+		}
+		// prodlike's own image: whether up can come by it.
+		switch {
+		case self.Executable != "":
+			checks = append(checks, check{"info", "prodlike's own image " + ref + " will be built from " + self.Executable + " on the first up", ""})
+		case self.Published:
+			missing = append(missing, ref)
+		default:
+			checks = append(checks, check{"warn", "prodlike's own image " + ref + " is missing and cannot be built here", self.NoBuild})
 		}
 	}
 	if p.App != nil && p.App.Build == nil {
@@ -143,11 +159,14 @@ func imageChecks(ctx context.Context, eng stack.Engine, p *plan.Plan) []check {
 			missing = append(missing, p.App.Image)
 		}
 	}
-	if len(missing) == 0 {
+	switch {
+	case len(missing) == 0 && len(checks) == 0:
 		return []check{{"ok", "all stand-in images are present", ""}}
+	case len(missing) > 0:
+		checks = append(checks, check{"info", "images to pull on the first up: " + strings.Join(missing, ", "),
+			"no registry reachable? set --image-mirror / PRODLIKE_IMAGE_MIRROR, or build compatible images with e2e/images/build.sh"})
 	}
-	return []check{{"info", "images to pull on the first up: " + strings.Join(missing, ", "),
-		"no registry reachable? set --image-mirror / PRODLIKE_IMAGE_MIRROR, or build compatible images with e2e/images/build.sh"}}
+	return checks
 }
 
 // portChecks reports declared host ports that another process holds.
