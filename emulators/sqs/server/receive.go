@@ -236,10 +236,12 @@ type deleteMessageInput struct {
 
 type deleteMessageBatchInput struct {
 	QueueUrl string
-	Entries  []struct {
-		Id            string
-		ReceiptHandle string
-	}
+	Entries  []deleteEntry
+}
+
+type deleteEntry struct {
+	Id            string
+	ReceiptHandle string
 }
 
 type changeMessageVisibilityInput struct {
@@ -250,11 +252,13 @@ type changeMessageVisibilityInput struct {
 
 type changeMessageVisibilityBatchInput struct {
 	QueueUrl string
-	Entries  []struct {
-		Id                string
-		ReceiptHandle     string
-		VisibilityTimeout *int
-	}
+	Entries  []visibilityEntry
+}
+
+type visibilityEntry struct {
+	Id                string
+	ReceiptHandle     string
+	VisibilityTimeout *int
 }
 
 // message finds the message a receipt handle names. A handle the server
@@ -335,29 +339,8 @@ func (s *Server) deleteMessage(c *call, in *deleteMessageInput) (any, *Error) {
 }
 
 func (s *Server) deleteMessageBatch(c *call, in *deleteMessageBatchInput) (any, *Error) {
-	q, err := s.queueByURL(in.QueueUrl)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]string, len(in.Entries))
-	for i, e := range in.Entries {
-		ids[i] = e.Id
-	}
-	if err := checkBatch(ids); err != nil {
-		return nil, err
-	}
-	out := batchOutput{Successful: []idEntry{}, Failed: []batchResultError{}}
-	now := s.now()
-	q.mu.Lock()
-	defer q.unlock()
-	for _, e := range in.Entries {
-		if err := q.deleteMessage(e.ReceiptHandle, now); err != nil {
-			out.Failed = append(out.Failed, failed(e.Id, err))
-			continue
-		}
-		out.Successful = append(out.Successful, idEntry{Id: e.Id})
-	}
-	return out, nil
+	return batch(s, in.QueueUrl, in.Entries, func(e deleteEntry) string { return e.Id },
+		func(q *queue, e deleteEntry, now time.Time) *Error { return q.deleteMessage(e.ReceiptHandle, now) })
 }
 
 func (s *Server) changeMessageVisibility(c *call, in *changeMessageVisibilityInput) (any, *Error) {
@@ -374,13 +357,22 @@ func (s *Server) changeMessageVisibility(c *call, in *changeMessageVisibilityInp
 }
 
 func (s *Server) changeMessageVisibilityBatch(c *call, in *changeMessageVisibilityBatchInput) (any, *Error) {
-	q, err := s.queueByURL(in.QueueUrl)
+	return batch(s, in.QueueUrl, in.Entries, func(e visibilityEntry) string { return e.Id },
+		func(q *queue, e visibilityEntry, now time.Time) *Error {
+			return q.changeVisibility(e.ReceiptHandle, e.VisibilityTimeout, now)
+		})
+}
+
+// batch checks a batch's entry IDs, then applies do to each entry under the
+// queue's lock, reporting every entry as Successful or Failed, as AWS does.
+func batch[E any](s *Server, queueURL string, entries []E, id func(E) string, do func(*queue, E, time.Time) *Error) (any, *Error) {
+	q, err := s.queueByURL(queueURL)
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(in.Entries))
-	for i, e := range in.Entries {
-		ids[i] = e.Id
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = id(e)
 	}
 	if err := checkBatch(ids); err != nil {
 		return nil, err
@@ -389,12 +381,12 @@ func (s *Server) changeMessageVisibilityBatch(c *call, in *changeMessageVisibili
 	now := s.now()
 	q.mu.Lock()
 	defer q.unlock()
-	for _, e := range in.Entries {
-		if err := q.changeVisibility(e.ReceiptHandle, e.VisibilityTimeout, now); err != nil {
-			out.Failed = append(out.Failed, failed(e.Id, err))
+	for _, e := range entries {
+		if err := do(q, e, now); err != nil {
+			out.Failed = append(out.Failed, failed(id(e), err))
 			continue
 		}
-		out.Successful = append(out.Successful, idEntry{Id: e.Id})
+		out.Successful = append(out.Successful, idEntry{Id: id(e)})
 	}
 	return out, nil
 }
