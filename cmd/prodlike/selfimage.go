@@ -2,6 +2,7 @@ package main
 
 import (
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -50,13 +51,32 @@ func selfImage(b buildInfo) stack.SelfImage {
 	return s
 }
 
-// executableID names a build of prodlike: its revision, and the size and
-// time of the executable (a rebuild from a modified tree changes them).
+// executableID names a build of prodlike: its version and revision, and
+// the Go build ID of the executable, which changes with its content (so a
+// rebuilt prodlike gets a new image, and `go run` of unchanged sources does
+// not). Where the executable has no readable build ID, its size and time
+// stand in.
 func executableID(exe string, b buildInfo) string {
 	h := sha256.New()
 	fmt.Fprintln(h, b.Version, b.Commit, b.Date)
-	if fi, err := os.Stat(exe); err == nil {
+	if id, err := goBuildID(exe); err == nil {
+		h.Write(id)
+	} else if fi, err := os.Stat(exe); err == nil {
 		fmt.Fprintln(h, fi.Size(), fi.ModTime().UnixNano())
 	}
 	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// goBuildID reads the Go build ID note of an ELF executable.
+func goBuildID(exe string) ([]byte, error) {
+	f, err := elf.Open(exe)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sec := f.Section(".note.go.buildid")
+	if sec == nil {
+		return nil, fmt.Errorf("%s: no Go build ID", exe)
+	}
+	return sec.Data()
 }

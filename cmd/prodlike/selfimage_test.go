@@ -51,3 +51,26 @@ func TestExecutableIDChangesWithTheBuild(t *testing.T) {
 		t.Errorf("another commit: got the same ID, want a new one")
 	}
 }
+
+func TestExecutableIDFollowsContentNotFileTime(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip(err)
+	}
+	if _, err := goBuildID(exe); err != nil {
+		t.Skipf("no Go build ID to read here: %v", err)
+	}
+	// A copy of the same executable, written later, is the same build.
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(t.TempDir(), "prodlike")
+	if err := os.WriteFile(cp, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b := buildInfo{Version: "dev", Commit: "abc"}
+	if got, want := executableID(cp, b), executableID(exe, b); got != want {
+		t.Errorf("a copy of the same executable: got ID %s, want %s (go run writes a fresh copy every time)", got, want)
+	}
+}
