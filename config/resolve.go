@@ -165,17 +165,23 @@ func (r *resolver) standin(name string, cfg types.ServiceConfig, x serviceExt, s
 		seen, recognized = imageEngine(img)
 	}
 
+	choices := kindEngines[eng.kind]
 	switch {
-	case eng.name == "" && x.Engine != "": // aws.elasticache
+	case eng.name == "" && x.Engine != "" && !slices.Contains(choices, x.Engine):
+		fail(problem{
+			path: []string{extensionKey, "engine"},
+			msg:  fmt.Sprintf("want %s for stand-in %q, got %q", strings.Join(choices, " or "), standin, x.Engine),
+		})
+	case eng.name == "" && x.Engine != "": // aws.elasticache, s3
 		eng.name = x.Engine
 	case eng.name == "" && recognized && seen.kind == eng.kind:
 		eng.name = seen.name
 	case eng.name == "":
-		eng.name = redisEngine.name
+		eng.name = choices[0]
 	case x.Engine != "" && x.Engine != eng.name:
 		fail(problem{
 			path: []string{extensionKey, "engine"},
-			msg:  fmt.Sprintf("stand-in %q runs %s; engine only chooses between redis and valkey for aws.elasticache", standin, eng.name),
+			msg:  fmt.Sprintf("stand-in %q runs %s; engine only chooses between redis and valkey for aws.elasticache, and between versitygw and minio for s3", standin, eng.name),
 		})
 	}
 	if recognized && seen != eng {
@@ -203,6 +209,12 @@ func (r *resolver) standin(name string, cfg types.ServiceConfig, x serviceExt, s
 		// No engine version to pin: the stand-in's image is prodlike's
 		// choice unless the service names one.
 		image = cmp.Or(x.Image, cfg.Image)
+		if image == "" && eng.name == "minio" {
+			fail(problem{
+				path: []string{extensionKey, "engine"},
+				msg:  "MinIO publishes no images any more: name the MinIO image you run with image: (or leave engine out for versitygw)",
+			})
+		}
 	default:
 		var p *problem
 		if image, version, p = standinImage(x, cfg.Image, eng); p != nil {

@@ -20,9 +20,16 @@ var (
 	pgEngine     = engine{KindPostgres, "postgres"}
 	redisEngine  = engine{KindRedis, "redis"}
 	valkeyEngine = engine{KindRedis, "valkey"}
-	s3Engine     = engine{KindS3, "s3"}
+	s3Engine     = engine{kind: KindS3} // versitygw unless x-prodlike.engine or the image says minio
 	sqsEngine    = engine{KindSQS, "sqs"}
 )
+
+// kindEngines are the engines x-prodlike.engine chooses between, per kind,
+// the default first.
+var kindEngines = map[Kind][]string{
+	KindRedis: {"redis", "valkey"},
+	KindS3:    {"versitygw", "minio"},
+}
 
 // standins maps the identifiers x-prodlike.standin accepts to engines.
 var standins = map[string]engine{
@@ -113,7 +120,9 @@ func imageEngine(img image) (engine, bool) {
 	case p == "redis" || p == "redis/redis-stack-server" || strings.HasSuffix(p, "/redis"):
 		return redisEngine, true
 	case p == "versity/versitygw" || strings.HasSuffix(p, "/versitygw"):
-		return s3Engine, true
+		return engine{KindS3, "versitygw"}, true
+	case p == "minio/minio" || strings.HasSuffix(p, "/minio"):
+		return engine{KindS3, "minio"}, true
 	}
 	return engine{}, false
 }

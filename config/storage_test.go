@@ -28,9 +28,15 @@ func TestStorageStandins(t *testing.T) {
 		t.Errorf("files buckets:\ngot  %+v\nwant %+v", files.Buckets, wantBuckets)
 	}
 
-	blobs := service(t, spec, "blobs")
-	if blobs.Kind != KindS3 || blobs.Image != "versity/versitygw:v1.8.0" {
-		t.Errorf("blobs: got kind %q image %q, want s3 recognized by its versitygw image", blobs.Kind, blobs.Image)
+	for _, tt := range []struct{ service, engine, image string }{
+		{"files", "versitygw", ""},
+		{"blobs", "versitygw", "versity/versitygw:v1.8.0"},
+		{"legacy", "minio", "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z"},
+	} {
+		svc := service(t, spec, tt.service)
+		if svc.Kind != KindS3 || svc.Engine != tt.engine || svc.Image != tt.image {
+			t.Errorf("%s: got kind %q engine %q image %q, want s3 running %s from %q", tt.service, svc.Kind, svc.Engine, svc.Image, tt.engine, tt.image)
+		}
 	}
 
 	jobs := service(t, spec, "jobs")
@@ -70,6 +76,7 @@ func TestStorageStandinErrors(t *testing.T) {
 		`storage.yaml:24: service "jobs": x-prodlike.queues.2.dead-letter.max-receive-count: want a number of receives from 1 to 1000, got 0`,
 		`storage.yaml:24: service "jobs": x-prodlike.queues.2.dead-letter.queue: "events.fifo" and its dead-letter queue "jobs" must both be FIFO or both standard`,
 		`storage.yaml:26: service "jobs": x-prodlike.queues.3.content-based-deduplication: applies to FIFO queues only`,
+		`storage.yaml:29: service "minio": x-prodlike.engine: MinIO publishes no images any more`,
 		`storage.yaml:27: service "jobs": x-prodlike.queues.3.retention: want whole seconds (30) or a duration such as 30s, 5m or 4d, got "30x"`,
 	})
 }

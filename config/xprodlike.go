@@ -19,7 +19,7 @@ type serviceExt struct {
 	Ignore     bool              // ignore: leave the service out
 	Health     string            // health: the app's HTTP health path
 	Standin    string            // standin: stand-in identifier
-	Engine     string            // engine: redis or valkey (aws.elasticache)
+	Engine     string            // engine: redis or valkey (aws.elasticache), versitygw or minio (s3)
 	Version    string            // version: production engine version
 	Image      string            // image: stand-in image override
 	Parameters map[string]string // parameters: engine parameters
@@ -90,8 +90,8 @@ func decodeServiceExt(v any, text scalarText) (x serviceExt, problems, unknown [
 			}
 		case "engine":
 			x.Engine, ok = val.(string)
-			if !ok || (x.Engine != "redis" && x.Engine != "valkey") {
-				bad(key, "want redis or valkey, got %s", describe(val))
+			if !ok || x.Engine == "" {
+				bad(key, "want redis or valkey (aws.elasticache), or versitygw or minio (s3), got %s", describe(val))
 			}
 		case "version":
 			x.Version, ok = scalarString(val, text, key)

@@ -266,7 +266,11 @@ func (b builder) standin(svc config.Service) (Standin, error) {
 				buckets[i].CORS = append(buckets[i].CORS, s3.CORSRule(r))
 			}
 		}
-		st, err = s3.New(image, s3.WithBuckets(buckets...), s3.WithRegion(b.region), s3.WithEnvNames(svc.EnvNames))
+		opts := []s3.Option{s3.WithBuckets(buckets...), s3.WithRegion(b.region), s3.WithEnvNames(svc.EnvNames)}
+		if svc.Engine != "" {
+			opts = append(opts, s3.WithServer(svc.Engine))
+		}
+		st, err = s3.New(image, opts...)
 	case config.KindSQS:
 		// prodlike's own emulator runs from the image of the prodlike that
 		// runs it, whatever tag the compose file names for plain compose.

@@ -78,9 +78,11 @@ func (s *Standin) Facts(ctx context.Context, ep emulators.Endpoint) (emulators.F
 		if err != nil {
 			return fail(fmt.Errorf("bucket %q: get versioning: %w", name, err))
 		}
-		cors, err := getCORS(ctx, c, name)
-		if err != nil {
-			return fail(err)
+		var cors []CORSRule
+		if s.opts.server != ServerMinIO { // MinIO answers NotImplemented
+			if cors, err = getCORS(ctx, c, name); err != nil {
+				return fail(err)
+			}
 		}
 		f.Buckets = append(f.Buckets, BucketFacts{Name: name, Versioning: string(v.Status), CORS: cors})
 	}

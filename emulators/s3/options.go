@@ -70,6 +70,7 @@ func (r CORSRule) clone() CORSRule {
 
 // options are the settings New collects; defaults come from defaultOptions.
 type options struct {
+	server          string // "" until New chooses from the image
 	buckets         []Bucket
 	region          string
 	accessKeyID     string
@@ -99,6 +100,12 @@ func WithBuckets(buckets ...Bucket) Option {
 			o.buckets = append(o.buckets, b.clone())
 		}
 	}
+}
+
+// WithServer chooses the S3 server the image runs, ServerVersitygw or
+// ServerMinIO, for an image whose name does not tell (see ServerOf).
+func WithServer(server string) Option {
+	return func(o *options) { o.server = server }
 }
 
 // WithRegion sets the region the gateway signs for (`--region`) and Env
@@ -147,6 +154,18 @@ func (o *options) validate() error {
 		errs = append(errs, fmt.Errorf(format+": %w", append(args, ErrInvalidOption)...))
 	}
 
+	if !slices.Contains(Servers, o.server) {
+		bad("server %q: want one of %s", o.server, strings.Join(Servers, ", "))
+	}
+	if o.server == ServerMinIO {
+		// MinIO refuses to start with shorter root credentials.
+		if len(o.accessKeyID) < 3 {
+			bad("access key ID %q: MinIO wants at least 3 characters", o.accessKeyID)
+		}
+		if len(o.secretAccessKey) < 8 {
+			bad("secret access key: MinIO wants at least 8 characters")
+		}
+	}
 	if !regionName.MatchString(o.region) {
 		bad("region %q: want lower case letters and digits between hyphens, like us-east-1", o.region)
 	}
@@ -174,6 +193,9 @@ func (o *options) validate() error {
 			bad("bucket %q: declared twice", b.Name)
 		}
 		seen[b.Name] = true
+		if len(b.CORS) > 0 && o.server == ServerMinIO {
+			bad("bucket %q: MinIO has no per-bucket CORS rules (it allows origins server-wide, MINIO_API_CORS_ALLOW_ORIGIN); drop cors: or run versitygw", b.Name)
+		}
 		if len(b.CORS) > maxCORSRules {
 			bad("bucket %q: %d CORS rules, S3 allows %d", b.Name, len(b.CORS), maxCORSRules)
 		}

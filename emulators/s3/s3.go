@@ -1,7 +1,10 @@
 // Package s3 is the S3 stand-in kind (for Amazon S3 and S3-compatible object
-// stores). It runs versitygw, an Apache-2.0 S3 gateway, on its posix backend:
-// buckets are directories, objects are files, and bucket settings
-// (versioning, CORS, ACLs) are user extended attributes on them.
+// stores). By default it runs versitygw, an Apache-2.0 S3 gateway, on its
+// posix backend: buckets are directories, objects are files, and bucket
+// settings (versioning, CORS, ACLs) are user extended attributes on them.
+// A service that already runs a MinIO image (MinIO no longer publishes
+// images, but pinned ones live on) keeps it: ServerMinIO runs it the way
+// MinIO's own documentation does, in single-drive mode on the volume.
 //
 // The package describes the container, probes readiness with a signed
 // ListBuckets, creates the declared buckets with their versioning and CORS
@@ -50,8 +53,10 @@ const (
 	// when given no image. Callers normally pass a tag:
 	// versity/versitygw:v1.8.0.
 	DefaultImage = "versity/versitygw"
-	// Port is the port the gateway listens on inside the container.
+	// Port is the port versitygw listens on inside the container.
 	Port = 7070
+	// MinIOPort is the port a MinIO server listens on inside the container.
+	MinIOPort = 9000
 	// DataDir is where the named volume is mounted inside the container.
 	DataDir = "/data"
 	// BucketsDir is the gateway's root, on the volume: one directory per
@@ -70,6 +75,32 @@ const (
 	DefaultAccessKeyID     = "prodlike"
 	DefaultSecretAccessKey = "prodlike-dev-secret"
 )
+
+// The S3 servers a stand-in can run; WithServer chooses, else the image.
+const (
+	ServerVersitygw = "versitygw"
+	ServerMinIO     = "minio"
+)
+
+// Servers lists the S3 servers a stand-in can run.
+var Servers = []string{ServerVersitygw, ServerMinIO}
+
+// ServerOf names the server an image runs: ServerMinIO for MinIO's
+// repositories (minio/minio, quay.io/minio/minio, anything ending in
+// /minio), else ServerVersitygw.
+func ServerOf(image string) string {
+	repo := image
+	if i := strings.LastIndex(repo, "@"); i >= 0 {
+		repo = repo[:i]
+	}
+	if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
+		repo = repo[:i]
+	}
+	if repo == "minio" || strings.HasSuffix(repo, "/minio") {
+		return ServerMinIO
+	}
+	return ServerVersitygw
+}
 
 // The variables Env sets, unless renamed.
 const (
@@ -118,14 +149,21 @@ func New(image string, opts ...Option) (*Standin, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if err := o.validate(); err != nil {
-		return nil, fmt.Errorf("s3: %w", err)
-	}
 	if image == "" {
 		image = DefaultImage
 	}
+	if o.server == "" {
+		o.server = ServerOf(image)
+	}
+	if err := o.validate(); err != nil {
+		return nil, fmt.Errorf("s3: %w", err)
+	}
 	return &Standin{image: image, opts: o}, nil
 }
+
+// Server returns the S3 server the stand-in runs (ServerVersitygw,
+// ServerMinIO).
+func (s *Standin) Server() string { return s.opts.server }
 
 // Kind returns "s3".
 func (s *Standin) Kind() string { return Kind }
@@ -156,7 +194,24 @@ func (s *Standin) Buckets() []Bucket {
 // entrypoint passes these arguments to versitygw; an image FROM scratch
 // with versitygw as its entrypoint takes them as they are. Each call
 // returns fresh maps and slices.
+//
+// A MinIO server runs `server /data --address :9000` with its root user and
+// password in MINIO_ROOT_USER and MINIO_ROOT_PASSWORD and the region in
+// MINIO_SITE_REGION, keeping everything on the volume at DataDir.
 func (s *Standin) Container() emulators.Container {
+	if s.opts.server == ServerMinIO {
+		return emulators.Container{
+			Image: s.image,
+			Env: map[string]string{
+				"MINIO_ROOT_USER":     s.opts.accessKeyID,
+				"MINIO_ROOT_PASSWORD": s.opts.secretAccessKey,
+				"MINIO_SITE_REGION":   s.opts.region,
+			},
+			Cmd:     []string{"server", DataDir, "--address", fmt.Sprintf(":%d", MinIOPort)},
+			Port:    MinIOPort,
+			DataDir: DataDir,
+		}
+	}
 	return emulators.Container{
 		Image: s.image,
 		Env: map[string]string{

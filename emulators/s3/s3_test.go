@@ -422,3 +422,62 @@ func TestEqualCORSRule(t *testing.T) {
 func TestContract(t *testing.T) {
 	standintest.Contract(t, mustNew(t, ""), readyTimeout)
 }
+
+func TestServerOf(t *testing.T) {
+	tests := map[string]string{
+		"minio/minio":                                  ServerMinIO,
+		"minio/minio:RELEASE.2025-09-07T16-13-09Z":     ServerMinIO,
+		"quay.io/minio/minio@sha256:0123":              ServerMinIO,
+		"mirror.example.com/dockerhub/minio/minio:1.2": ServerMinIO,
+		"versity/versitygw:v1.8.0":                     ServerVersitygw,
+		"ghcr.io/acme/s3-gateway:2":                    ServerVersitygw,
+		"localhost:5000/minio-tools:1":                 ServerVersitygw,
+	}
+	for image, want := range tests {
+		if got := ServerOf(image); got != want {
+			t.Errorf("ServerOf(%q): got %q, want %q", image, got, want)
+		}
+	}
+}
+
+func TestMinIOContainer(t *testing.T) {
+	s := mustNew(t, "minio/minio:RELEASE.2025-09-07T16-13-09Z", WithRegion("eu-west-1"), WithBuckets(Bucket{Name: "uploads", Versioning: true}))
+	want := emulators.Container{
+		Image: "minio/minio:RELEASE.2025-09-07T16-13-09Z",
+		Env: map[string]string{
+			"MINIO_ROOT_USER":     DefaultAccessKeyID,
+			"MINIO_ROOT_PASSWORD": DefaultSecretAccessKey,
+			"MINIO_SITE_REGION":   "eu-west-1",
+		},
+		Cmd:     []string{"server", "/data", "--address", ":9000"},
+		Port:    MinIOPort,
+		DataDir: DataDir,
+	}
+	if got := s.Container(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Container():\ngot  %+v\nwant %+v", got, want)
+	}
+	if s.Server() != ServerMinIO {
+		t.Errorf("Server(): got %q, want %q", s.Server(), ServerMinIO)
+	}
+	// WithServer wins over the image's name.
+	if s := mustNew(t, "registry.example.com/object-store:7", WithServer(ServerMinIO)); s.Container().Port != MinIOPort {
+		t.Errorf("WithServer(minio) on an unrecognised image: got port %d, want %d", s.Container().Port, MinIOPort)
+	}
+}
+
+func TestMinIORejects(t *testing.T) {
+	_, err := New("minio/minio:RELEASE.2025-09-07T16-13-09Z",
+		WithCredentials("ab", "short"),
+		WithBuckets(Bucket{Name: "site", CORS: []CORSRule{{AllowedOrigins: []string{"*"}, AllowedMethods: []string{"GET"}}}}))
+	standintest.ErrorsInOrder(t, err, []string{
+		`access key ID "ab": MinIO wants at least 3 characters`,
+		"secret access key: MinIO wants at least 8 characters",
+		`bucket "site": MinIO has no per-bucket CORS rules`,
+	})
+	if !errors.Is(err, ErrInvalidOption) {
+		t.Errorf("got %v, want ErrInvalidOption", err)
+	}
+	if _, err := New("", WithServer("ceph")); err == nil || !strings.Contains(err.Error(), `server "ceph": want one of versitygw, minio`) {
+		t.Errorf("WithServer(ceph): got %v, want the known servers named", err)
+	}
+}
