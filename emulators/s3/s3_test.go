@@ -425,7 +425,7 @@ func TestContract(t *testing.T) {
 
 func TestServerOf(t *testing.T) {
 	tests := map[string]string{
-		"minio/minio":                                  ServerMinIO,
+		"minio/minio": ServerMinIO,
 		"minio/minio:RELEASE.2025-09-07T16-13-09Z":     ServerMinIO,
 		"quay.io/minio/minio@sha256:0123":              ServerMinIO,
 		"mirror.example.com/dockerhub/minio/minio:1.2": ServerMinIO,
