@@ -390,7 +390,9 @@ func (s *Server) listQueueTags(c *call, in *queueURLInput) (any, *Error) {
 // maxBatch is how many entries a batch may have.
 const maxBatch = 10
 
-var batchEntryID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+// Lengths are checked apart from the pattern: a counted repetition such as
+// {1,80} compiles into a program 80 times larger, at every start.
+var batchEntryID = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 // checkBatch checks what every batch action checks of its entries' IDs.
 func checkBatch(ids []string) *Error {
@@ -402,7 +404,7 @@ func checkBatch(ids []string) *Error {
 	}
 	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
-		if !batchEntryID.MatchString(id) {
+		if len(id) > 80 || !batchEntryID.MatchString(id) {
 			return apiError("InvalidBatchEntryId", "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.")
 		}
 		if seen[id] {

@@ -244,7 +244,7 @@ func parseARN(arn string) (region, account, name string, err error) {
 	return parts[3], parts[4], parts[5], nil
 }
 
-var queueName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
+var queueName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`) // and at most 80 long
 
 // checkQueueName checks a name the way CreateQueue does: up to 80
 // characters of letters, digits, hyphens and underscores, and for a FIFO
@@ -258,7 +258,7 @@ func checkQueueName(name string, fifo bool) *Error {
 		return apiError("InvalidParameterValue", "The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.")
 	case !fifo && isFifoName:
 		return apiError("InvalidParameterValue", "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length. A queue whose name ends in .fifo must be created with the attribute FifoQueue=true.")
-	case !fifo && !queueName.MatchString(name):
+	case !fifo && (len(name) > 80 || !queueName.MatchString(name)):
 		return apiError("InvalidParameterValue", "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length")
 	}
 	return nil

@@ -110,7 +110,7 @@ func validText(s string) bool {
 }
 
 var (
-	attrName   = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,256}$`)
+	attrName   = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`) // and at most 256 long
 	dataType   = regexp.MustCompile(`^(String|Number|Binary)(\.[A-Za-z0-9_.-]+)?$`)
 	number     = regexp.MustCompile(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$`)
 	maxAttrs   = 10
@@ -128,7 +128,7 @@ func checkMessageAttributes(attrs map[string]attrValue) (int, *Error) {
 		a := attrs[name]
 		lower := strings.ToLower(name)
 		switch {
-		case !attrName.MatchString(name) || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") || strings.Contains(name, ".."):
+		case len(name) > 256 || !attrName.MatchString(name) || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") || strings.Contains(name, ".."):
 			return 0, apiError("InvalidParameterValue", "Message (user) attribute name '%s' is invalid. Names may contain letters, digits, '_', '-' and '.' (not first, last or twice in a row), up to 256 characters.", name)
 		case strings.HasPrefix(lower, "aws.") || strings.HasPrefix(lower, "amazon."):
 			return 0, apiError("InvalidParameterValue", "Message (user) attribute name '%s' is invalid: the prefixes AWS. and Amazon. are reserved.", name)
@@ -189,4 +189,4 @@ func selectAttributes(attrs map[string]attrValue, names []string) map[string]att
 	return out
 }
 
-var groupOrDedupID = regexp.MustCompile("^[!-~]{1,128}$")
+var groupOrDedupID = regexp.MustCompile("^[!-~]+$") // and at most 128 long

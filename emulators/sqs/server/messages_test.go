@@ -222,6 +222,8 @@ func TestSendRejects(t *testing.T) {
 			MessageAttributes: map[string]types.MessageAttributeValue{"AWS.x": str("v")}}, "InvalidParameterValue"},
 		{"attribute name with two dots", sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("x"),
 			MessageAttributes: map[string]types.MessageAttributeValue{"a..b": str("v")}}, "InvalidParameterValue"},
+		{"attribute name over 256 characters", sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("x"),
+			MessageAttributes: map[string]types.MessageAttributeValue{strings.Repeat("n", 257): str("v")}}, "InvalidParameterValue"},
 		{"attribute of unknown type", sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("x"),
 			MessageAttributes: map[string]types.MessageAttributeValue{"a": {DataType: aws.String("Date"), StringValue: aws.String("v")}}}, "InvalidParameterValue"},
 		{"Number that is not", sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String("x"),
@@ -354,6 +356,7 @@ func TestBatches(t *testing.T) {
 		{"no entries", []types.SendMessageBatchRequestEntry{}, "AWS.SimpleQueueService.EmptyBatchRequest"},
 		{"same id twice", []types.SendMessageBatchRequestEntry{entry("a", "x"), entry("a", "y")}, "AWS.SimpleQueueService.BatchEntryIdsNotDistinct"},
 		{"invalid id", []types.SendMessageBatchRequestEntry{entry("a.b", "x")}, "AWS.SimpleQueueService.InvalidBatchEntryId"},
+		{"id over 80 characters", []types.SendMessageBatchRequestEntry{entry(strings.Repeat("i", 81), "x")}, "AWS.SimpleQueueService.InvalidBatchEntryId"},
 		{"over 1 MiB in all", []types.SendMessageBatchRequestEntry{entry("a", big), entry("b", big)}, "AWS.SimpleQueueService.BatchRequestTooLong"},
 	}
 	for _, tt := range tests {

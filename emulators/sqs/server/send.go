@@ -70,7 +70,7 @@ func (s *Server) prepare(e *sendEntry, now time.Time) (outgoing, *Error) {
 		name string
 		v    *string
 	}{{"MessageGroupId", e.MessageGroupId}, {"MessageDeduplicationId", e.MessageDeduplicationId}} {
-		if p.v != nil && !groupOrDedupID.MatchString(*p.v) {
+		if p.v != nil && (len(*p.v) > 128 || !groupOrDedupID.MatchString(*p.v)) {
 			return outgoing{}, errInvalidParam(*p.v, p.name, "It can be up to 128 characters long, of alphanumeric characters and punctuation.")
 		}
 	}
