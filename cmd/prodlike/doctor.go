@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 
 	"strings"
@@ -27,6 +28,12 @@ type check struct {
 
 type systemInfoer interface {
 	SystemInfo(ctx context.Context) (stack.Info, error)
+}
+
+// platformer is what an engine can tell about images' platforms.
+type platformer interface {
+	ImagePlatform(ctx context.Context, ref string) (string, error)
+	RegistryPlatforms(ctx context.Context, ref string) ([]string, error)
 }
 
 func newDoctorCmd(a *app) *cobra.Command {
@@ -56,7 +63,8 @@ func newDoctorCmd(a *app) *cobra.Command {
 }
 
 func (a *app) doctor(ctx context.Context) []check {
-	var checks []check
+	b := currentBuild()
+	checks := []check{{"info", fmt.Sprintf("prodlike %s on a %s/%s host", b.Version, runtime.GOOS, runtime.GOARCH), ""}}
 	eng, err := a.engine()
 	var info stack.Info
 	if err == nil {
@@ -89,6 +97,9 @@ func (a *app) doctor(ctx context.Context) []check {
 		return checks
 	}
 	checks = append(checks, imageChecks(ctx, eng, p, a.self())...)
+	if pl, ok := eng.(platformer); ok && info.Arch != "" {
+		checks = append(checks, platformChecks(ctx, pl, p, info)...)
+	}
 	checks = append(checks, portChecks(ctx, eng, p)...)
 	return checks
 }
@@ -211,4 +222,50 @@ func portChecks(ctx context.Context, eng stack.Engine, p *plan.Plan) []check {
 		checks = append(checks, check{"ok", "declared host ports are free", ""})
 	}
 	return checks
+}
+
+// platformChecks warns about images that have no variant for the engine's
+// architecture (an amd64-only image on Apple Silicon runs emulated, slowly,
+// and some crash): local images by their platform, missing ones by asking
+// their registry when it answers.
+func platformChecks(ctx context.Context, pl platformer, p *plan.Plan, info stack.Info) []check {
+	want := info.OS + "/" + info.Arch
+	var checks []check
+	refs := make([]string, 0, len(p.Standins)+1)
+	for _, s := range p.Standins {
+		refs = append(refs, s.Container.Image)
+	}
+	if p.App != nil && p.App.Build == nil {
+		refs = append(refs, p.App.Image)
+	}
+	for _, ref := range slices.Compact(refs) {
+		if got, err := pl.ImagePlatform(ctx, ref); err == nil {
+			if !samePlatform(got, want) {
+				checks = append(checks, check{"warn", fmt.Sprintf("%s is a %s image; the engine runs %s", ref, got, want),
+					"it runs emulated: slowly, and some engines crash on it; use an image with a " + want + " variant"})
+			}
+			continue
+		}
+		platforms, err := pl.RegistryPlatforms(ctx, ref)
+		if err != nil || len(platforms) == 0 {
+			continue // no registry to ask; the image check above already says it is missing
+		}
+		if !slices.ContainsFunc(platforms, func(got string) bool { return samePlatform(got, want) }) {
+			checks = append(checks, check{"warn", fmt.Sprintf("%s has no %s variant (it has %s)", ref, want, strings.Join(platforms, ", ")),
+				"it would run emulated: slowly, and some engines crash on it; pick a tag built for " + want})
+		}
+	}
+	if len(checks) == 0 {
+		return []check{{"ok", "images match the engine's platform, " + want, ""}}
+	}
+	return checks
+}
+
+// samePlatform compares os/arch, ignoring a variant on either side.
+func samePlatform(a, b string) bool {
+	trim := func(s string) string {
+		parts := strings.SplitN(s, "/", 3)
+		return strings.Join(parts[:min(2, len(parts))], "/")
+	}
+	return trim(a) == trim(b)
 }

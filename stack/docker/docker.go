@@ -223,6 +223,40 @@ func (e *Engine) ImageID(ctx context.Context, ref string) (string, error) {
 	return img.ID, nil
 }
 
+// ImagePlatform returns the platform (os/arch, with a variant when there
+// is one) of the local image ref.
+func (e *Engine) ImagePlatform(ctx context.Context, ref string) (string, error) {
+	img, err := e.cli.ImageInspect(ctx, ref)
+	if errdefs.IsNotFound(err) {
+		return "", fmt.Errorf("%w: %s is not present locally", stack.ErrImageNotFound, ref)
+	}
+	if err != nil {
+		return "", fmt.Errorf("inspect image %s: %w", ref, err)
+	}
+	return platformString(img.Os, img.Architecture, img.Variant), nil
+}
+
+// RegistryPlatforms asks ref's registry which platforms ref has, without
+// pulling it.
+func (e *Engine) RegistryPlatforms(ctx context.Context, ref string) ([]string, error) {
+	d, err := e.cli.DistributionInspect(ctx, ref, client.DistributionInspectOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("ask the registry about %s: %w", ref, err)
+	}
+	var out []string
+	for _, p := range d.Platforms {
+		out = append(out, platformString(p.OS, p.Architecture, p.Variant))
+	}
+	return out, nil
+}
+
+func platformString(os, arch, variant string) string {
+	if variant != "" {
+		return os + "/" + arch + "/" + variant
+	}
+	return os + "/" + arch
+}
+
 // Pull pulls ref once (no retries: a registry that does not answer now will
 // not answer in a minute either, and the user should hear why at once).
 func (e *Engine) Pull(ctx context.Context, ref string, progress func(string)) error {
