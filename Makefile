@@ -15,7 +15,7 @@ PRODLIKE := CGO_ENABLED=0 go run ./cmd/prodlike
 # e2e/images/build.sh builds for the offline image.
 export PRODLIKE_VERSITYGW ?= $(or $(PRODLIKE_OFFLINE_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/prodlike-images)/versitygw-v1.8.0/versitygw
 
-.PHONY: demo demo-down test unit e2e images vet cross
+.PHONY: demo demo-down test unit e2e images vet cross release-check
 
 demo:
 	@set -e; mirror=""; \
@@ -53,3 +53,9 @@ vet:
 cross:
 	GOOS=windows GOARCH=amd64 go build -o /dev/null ./cmd/prodlike
 	GOOS=darwin GOARCH=arm64 go build -o /dev/null ./cmd/prodlike
+
+# Release packaging (goreleaser, .goreleaser.yaml): a snapshot release in
+# dist/, checked; nothing is published. scripts/release-check.sh -update
+# rewrites the golden Homebrew cask.
+release-check:
+	scripts/release-check.sh

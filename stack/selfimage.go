@@ -3,6 +3,7 @@ package stack
 import (
 	"context"
 	"debug/elf"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -30,13 +31,12 @@ type SelfImage struct {
 	NoBuild    string
 }
 
-// selfDockerfile is the whole image: the static binary on an empty base.
-// It runs as nobody; the emulators keep their state in memory.
-const selfDockerfile = `FROM scratch
-COPY prodlike /prodlike
-USER 65534:65534
-ENTRYPOINT ["/prodlike"]
-`
+// selfDockerfile is the whole image: the static binary on an empty base,
+// run as nobody (the emulators keep their state in memory). Releases build
+// the published image from the same file (.goreleaser.yaml).
+//
+//go:embed selfimage.Dockerfile
+var selfDockerfile string
 
 // WithSelfImage tells the executor how to come by prodlike's own image.
 func WithSelfImage(s SelfImage) Option { return func(x *Executor) { x.self = s } }
