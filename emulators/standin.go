@@ -92,6 +92,19 @@ func (n EnvNames) Check(kind string, provides ...string) []error {
 	return errs
 }
 
+// EnvSuffix turns a resource name into the end of a variable name: upper
+// case, with everything but ASCII letters and digits turned into '_'
+// ("jobs-dlq" gives JOBS_DLQ, "orders.fifo" ORDERS_FIFO).
+func EnvSuffix(name string) string {
+	b := []byte(strings.ToUpper(name))
+	for i, c := range b {
+		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
 // Name returns the name the service reads for the variable name.
 func (n EnvNames) Name(name string) string {
 	if to, ok := n[name]; ok {

@@ -373,7 +373,7 @@ func (p *Plan) app(svc config.Service) (*App, error) {
 			v := env[k]
 			if other, ok := a.Injected[k]; ok && a.Env[k] != v {
 				return nil, &config.Error{File: svc.File, Service: s.Service, Field: "x-prodlike.env",
-					Err: fmt.Errorf("gives the app %s, as %q does, with a different value; rename it, e.g. x-prodlike: {env: {%s: %s_%s}}", k, other, k, strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(s.Service)), k)}
+					Err: fmt.Errorf("gives the app %s, as %q does, with a different value; rename it, e.g. x-prodlike: {env: {%s: %s_%s}}", k, other, k, emulators.EnvSuffix(s.Service), k)}
 			}
 			a.Env[k] = v
 			a.Injected[k] = s.Service

@@ -241,16 +241,7 @@ func (s *Standin) EndpointURL(ep emulators.Endpoint) string {
 // S3_BUCKET_ and the name in upper case, with everything but letters and
 // digits turned into '_' ("user-uploads" gives S3_BUCKET_USER_UPLOADS).
 func BucketEnvName(bucket string) string {
-	var b strings.Builder
-	b.WriteString(EnvBucketPrefix)
-	for _, r := range strings.ToUpper(bucket) {
-		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
-			b.WriteRune(r)
-		} else {
-			b.WriteByte('_')
-		}
-	}
-	return b.String()
+	return EnvBucketPrefix + emulators.EnvSuffix(bucket)
 }
 
 // Env returns the variables for a client that reaches the stand-in at ep,

@@ -131,13 +131,7 @@ func (s *Standin) QueueURL(ep emulators.Endpoint, name string) string {
 // SQS_QUEUE_URL_ ("jobs-dlq" gives SQS_QUEUE_URL_JOBS_DLQ, "orders.fifo"
 // SQS_QUEUE_URL_ORDERS_FIFO).
 func EnvQueueURL(name string) string {
-	b := []byte(strings.ToUpper(name))
-	for i, c := range b {
-		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
-			b[i] = '_'
-		}
-	}
-	return EnvQueueURLPrefix + string(b)
+	return EnvQueueURLPrefix + emulators.EnvSuffix(name)
 }
 
 // Env returns the endpoint, region and credentials the AWS SDKs read, and
