@@ -96,7 +96,11 @@ func (a *app) doctor(ctx context.Context) []check {
 	if err != nil {
 		return checks
 	}
-	checks = append(checks, imageChecks(ctx, eng, p, a.self())...)
+	var self stack.SelfImage
+	if usesSelf(p) {
+		self = a.self()
+	}
+	checks = append(checks, imageChecks(ctx, eng, p, self)...)
 	if pl, ok := eng.(platformer); ok && info.Arch != "" {
 		checks = append(checks, platformChecks(ctx, pl, p, info)...)
 	}
@@ -146,12 +150,11 @@ func diskCheck(info stack.Info) check {
 func imageChecks(ctx context.Context, eng stack.Engine, p *plan.Plan, self stack.SelfImage) []check {
 	var missing []string
 	var checks []check
-	for _, s := range p.Standins {
-		ref := s.Container.Image
-		if _, err := eng.ImageID(ctx, ref); err == nil || slices.Contains(missing, ref) {
+	for _, ref := range planImages(p) {
+		if _, err := eng.ImageID(ctx, ref); err == nil {
 			continue
 		}
-		if ref != self.Ref {
+		if self.Ref == "" || ref != self.Ref {
 			missing = append(missing, ref)
 			continue
 		}
@@ -163,11 +166,6 @@ func imageChecks(ctx context.Context, eng stack.Engine, p *plan.Plan, self stack
 			missing = append(missing, ref)
 		default:
 			checks = append(checks, check{"warn", "prodlike's own image " + ref + " is missing and cannot be built here", self.NoBuild})
-		}
-	}
-	if p.App != nil && p.App.Build == nil {
-		if _, err := eng.ImageID(ctx, p.App.Image); err != nil {
-			missing = append(missing, p.App.Image)
 		}
 	}
 	switch {
@@ -231,14 +229,7 @@ func portChecks(ctx context.Context, eng stack.Engine, p *plan.Plan) []check {
 func platformChecks(ctx context.Context, pl platformer, p *plan.Plan, info stack.Info) []check {
 	want := info.OS + "/" + info.Arch
 	var checks []check
-	refs := make([]string, 0, len(p.Standins)+1)
-	for _, s := range p.Standins {
-		refs = append(refs, s.Container.Image)
-	}
-	if p.App != nil && p.App.Build == nil {
-		refs = append(refs, p.App.Image)
-	}
-	for _, ref := range slices.Compact(refs) {
+	for _, ref := range planImages(p) {
 		if got, err := pl.ImagePlatform(ctx, ref); err == nil {
 			if !samePlatform(got, want) {
 				checks = append(checks, check{"warn", fmt.Sprintf("%s is a %s image; the engine runs %s", ref, got, want),
@@ -259,6 +250,21 @@ func platformChecks(ctx context.Context, pl platformer, p *plan.Plan, info stack
 		return []check{{"ok", "images match the engine's platform, " + want, ""}}
 	}
 	return checks
+}
+
+// planImages lists the images a plan runs that are not built, each once,
+// stand-ins first.
+func planImages(p *plan.Plan) []string {
+	var refs []string
+	for _, s := range p.Standins {
+		if !slices.Contains(refs, s.Container.Image) {
+			refs = append(refs, s.Container.Image)
+		}
+	}
+	if p.App != nil && p.App.Build == nil && !slices.Contains(refs, p.App.Image) {
+		refs = append(refs, p.App.Image)
+	}
+	return refs
 }
 
 // samePlatform compares os/arch, ignoring a variant on either side.

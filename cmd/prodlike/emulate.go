@@ -63,13 +63,14 @@ func (a *app) emulateSQS(ctx context.Context, o emulateSQSOptions) error {
 	if o.port < 0 || o.port > 65535 {
 		return usageError{fmt.Errorf("--port %d: want a TCP port from 0 to 65535", o.port)}
 	}
-	srv := server.New(server.WithRegion(o.region), server.WithAccountID(o.account), server.WithVersion(currentBuild().Version))
+	version := currentBuild().Version
+	srv := server.New(server.WithRegion(o.region), server.WithAccountID(o.account), server.WithVersion(version))
 	l, err := net.Listen("tcp", net.JoinHostPort(o.host, strconv.Itoa(o.port)))
 	if err != nil {
 		return fmt.Errorf("emulate sqs: %w", err)
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(a.stdout, "prodlike sqs %s listening on %s (region %s, account %s)\n", currentBuild().Version, l.Addr(), o.region, o.account)
+	fmt.Fprintf(a.stdout, "prodlike sqs %s listening on %s (region %s, account %s)\n", version, l.Addr(), o.region, o.account)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(l) }()
 	select {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 
 	"github.com/sirupsen/logrus"
@@ -162,7 +163,11 @@ func (a *app) load(ctx context.Context) (*config.Spec, *plan.Plan, error) {
 	if mirror == "" {
 		mirror = a.getenv("PRODLIKE_IMAGE_MIRROR")
 	}
-	p, err := plan.Build(spec, plan.Options{ImageMirror: mirror, SelfImage: a.self().Ref})
+	opts := plan.Options{ImageMirror: mirror}
+	if slices.ContainsFunc(spec.Services, func(s config.Service) bool { return s.Kind == config.KindSQS }) {
+		opts.SelfImage = a.self().Ref
+	}
+	p, err := plan.Build(spec, opts)
 	if err != nil {
 		return spec, nil, err
 	}
@@ -185,13 +190,19 @@ func (a *app) projectName(ctx context.Context) (string, *plan.Plan, error) {
 	return "", nil, err
 }
 
-// self is prodlike's own image, decided once per command.
+// self is prodlike's own image, decided once per command and only for
+// projects whose stand-ins run it (it reads prodlike's executable).
 func (a *app) self() stack.SelfImage {
 	if a.selfImage == nil {
 		s := selfImage(currentBuild())
 		a.selfImage = &s
 	}
 	return *a.selfImage
+}
+
+// usesSelf reports whether a plan runs prodlike's own image (sqs).
+func usesSelf(p *plan.Plan) bool {
+	return slices.ContainsFunc(p.Standins, func(s plan.Standin) bool { return s.Kind == config.KindSQS })
 }
 
 func (a *app) engine() (stack.Engine, error) {

@@ -64,7 +64,11 @@ func (a *app) up(ctx context.Context, o upOptions) error {
 		return err
 	}
 	progress := output.NewProgress(a.stderr, nameWidth(p), a.verbose)
-	x := stack.New(eng, stack.WithSink(progress), stack.WithBuild(o.build), stack.WithWaitTimeout(o.timeout), stack.WithSelfImage(a.self()))
+	opts := []stack.Option{stack.WithSink(progress), stack.WithBuild(o.build), stack.WithWaitTimeout(o.timeout)}
+	if usesSelf(p) {
+		opts = append(opts, stack.WithSelfImage(a.self()))
+	}
+	x := stack.New(eng, opts...)
 	start := time.Now()
 	res, err := x.Up(ctx, p)
 	if err != nil {

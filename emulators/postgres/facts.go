@@ -90,11 +90,8 @@ WHERE d.datname = current_database()`
 // Facts reads the live server at ep over one connection. Without a deadline
 // on ctx it gives up after ten seconds.
 func (s *Standin) Facts(ctx context.Context, ep emulators.Endpoint) (emulators.Facts, error) {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, factsTimeout)
-		defer cancel()
-	}
+	ctx, cancel := emulators.WithDefaultTimeout(ctx, factsTimeout)
+	defer cancel()
 	conn, err := s.connect(ctx, ep, factsTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("postgres facts at %s: %w", ep.Addr(), err)

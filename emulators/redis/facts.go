@@ -45,11 +45,8 @@ func (f *Facts) MaxmemoryPolicy() string { return f.Config["maxmemory-policy"] }
 // Facts reads the live server at ep: INFO server and CONFIG GET * in one
 // round trip. Without a deadline on ctx it gives up after ten seconds.
 func (s *Standin) Facts(ctx context.Context, ep emulators.Endpoint) (emulators.Facts, error) {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, factsTimeout)
-		defer cancel()
-	}
+	ctx, cancel := emulators.WithDefaultTimeout(ctx, factsTimeout)
+	defer cancel()
 	c, err := s.dial(ctx, ep, factsTimeout)
 	if err != nil {
 		return nil, fmt.Errorf("%s facts at %s: %w", s.opts.engine, ep.Addr(), err)

@@ -30,7 +30,7 @@ import (
 // not declared are left alone. Without a deadline on ctx it gives up after
 // thirty seconds.
 func (s *Standin) Configure(ctx context.Context, ep emulators.Endpoint) error {
-	ctx, cancel := withDefaultTimeout(ctx, configureTimeout)
+	ctx, cancel := emulators.WithDefaultTimeout(ctx, configureTimeout)
 	defer cancel()
 	c, done := s.client(ep, readyTimeout, true)
 	defer done()

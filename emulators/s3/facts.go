@@ -58,7 +58,7 @@ func (f *Facts) Bucket(name string) (BucketFacts, bool) {
 // versioning and CORS. Without a deadline on ctx it gives up after ten
 // seconds.
 func (s *Standin) Facts(ctx context.Context, ep emulators.Endpoint) (emulators.Facts, error) {
-	ctx, cancel := withDefaultTimeout(ctx, factsTimeout)
+	ctx, cancel := emulators.WithDefaultTimeout(ctx, factsTimeout)
 	defer cancel()
 	c, done := s.client(ep, readyTimeout, true)
 	defer done()

@@ -34,14 +34,13 @@ package s3
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/distribution/reference"
 
 	"github.com/prodlike/prodlike/emulators"
 )
@@ -89,14 +88,14 @@ var Servers = []string{ServerVersitygw, ServerMinIO}
 // repositories (minio/minio, quay.io/minio/minio, anything ending in
 // /minio), else ServerVersitygw.
 func ServerOf(image string) string {
-	repo := image
-	if i := strings.LastIndex(repo, "@"); i >= 0 {
-		repo = repo[:i]
+	// Only the name matters, so a digest is left out before parsing.
+	name, _, _ := strings.Cut(image, "@")
+	named, err := reference.ParseNormalizedNamed(name)
+	if err != nil {
+		return ServerVersitygw
 	}
-	if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
-		repo = repo[:i]
-	}
-	if repo == "minio" || strings.HasSuffix(repo, "/minio") {
+	// The path without registry, tag or digest: library/minio, minio/minio.
+	if p := reference.Path(named); p == "minio" || strings.HasSuffix(p, "/minio") {
 		return ServerMinIO
 	}
 	return ServerVersitygw
@@ -306,32 +305,19 @@ func (s *Standin) Ready(ctx context.Context, ep emulators.Endpoint) error {
 // attempt. It reads no environment and no shared AWS configuration, and
 // logs nothing.
 func (s *Standin) client(ep emulators.Endpoint, dialTimeout time.Duration, retry bool) (*awss3.Client, func()) {
-	tr := &http.Transport{
-		Proxy:                 nil,
-		DialContext:           (&net.Dialer{Timeout: dialTimeout}).DialContext,
-		MaxIdleConnsPerHost:   4,
-		IdleConnTimeout:       30 * time.Second,
-		ResponseHeaderTimeout: factsTimeout,
-	}
+	hc, tr := emulators.DirectHTTPClient(dialTimeout)
+	tr.ResponseHeaderTimeout = factsTimeout
 	o := awss3.Options{
 		Region:       s.opts.region,
 		BaseEndpoint: aws.String(s.EndpointURL(ep)),
 		UsePathStyle: true,
 		Credentials:  credentials.NewStaticCredentialsProvider(s.opts.accessKeyID, s.opts.secretAccessKey, ""),
-		HTTPClient:   &http.Client{Transport: tr},
+		HTTPClient:   hc,
 	}
 	if !retry {
 		o.Retryer = aws.NopRetryer{}
 	}
 	return awss3.New(o), tr.CloseIdleConnections
-}
-
-// withDefaultTimeout bounds ctx by d when it has no deadline.
-func withDefaultTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	if _, ok := ctx.Deadline(); ok {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, d)
 }
 
 // providedEnv lists the default names of the variables Env sets, for

@@ -64,7 +64,7 @@ func (s *Standin) Facts(ctx context.Context, ep emulators.Endpoint) (emulators.F
 }
 
 func (s *Standin) facts(ctx context.Context, ep emulators.Endpoint) (*Facts, error) {
-	ctx, cancel := withDeadline(ctx)
+	ctx, cancel := emulators.WithDefaultTimeout(ctx, factsTimeout)
 	defer cancel()
 	c, done := s.client(ep, true)
 	defer done()

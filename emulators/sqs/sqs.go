@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -181,23 +180,11 @@ func (s *Standin) client(ep emulators.Endpoint, retries bool) (*awssqs.Client, f
 	return awssqs.New(o), done
 }
 
-// httpClient returns an HTTP client of its own, which goes to the stand-in
-// directly whatever proxy the environment names, and a function that
-// closes its connections: polls must not leave them behind.
+// httpClient returns the stand-in's own HTTP client and a function that
+// closes its connections (see emulators.DirectHTTPClient).
 func (s *Standin) httpClient() (*http.Client, func()) {
-	tr := &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: readyTimeout}).DialContext,
-		MaxIdleConnsPerHost: 4,
-	}
-	return &http.Client{Transport: tr}, tr.CloseIdleConnections
-}
-
-// withDeadline gives ctx the facts timeout unless it has a deadline.
-func withDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
-	if _, ok := ctx.Deadline(); ok {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, factsTimeout)
+	hc, tr := emulators.DirectHTTPClient(readyTimeout)
+	return hc, tr.CloseIdleConnections
 }
 
 // Configure makes the server at ep have the declared queues: it creates
@@ -208,7 +195,7 @@ func withDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
 // messages are left alone. Without a deadline on ctx it gives up after
 // ten seconds.
 func (s *Standin) Configure(ctx context.Context, ep emulators.Endpoint) error {
-	ctx, cancel := withDeadline(ctx)
+	ctx, cancel := emulators.WithDefaultTimeout(ctx, factsTimeout)
 	defer cancel()
 	c, done := s.client(ep, true)
 	defer done()

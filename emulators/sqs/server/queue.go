@@ -130,8 +130,8 @@ type queue struct {
 	readyGroups deque[*group]
 	// timers orders delayed and in-flight messages by when they become
 	// visible; ages orders all messages by when they expire.
-	timers timerHeap
-	ages   ageHeap
+	timers msgHeap[byVisible]
+	ages   msgHeap[byAge]
 
 	nReady, nInflight, nDelayed int
 
@@ -464,52 +464,56 @@ func decodeReceipt(h string) (uid uint64, messageID string, ok bool) {
 	return uid, parts[1], true
 }
 
-// timerHeap orders messages by visibleAt.
-type timerHeap []*message
+// msgHeap is a container/heap of messages in the order O gives; each
+// message keeps its index in the heap (in the field O names) so that it can
+// be removed or fixed in place.
+type msgHeap[O heapOrder] []*message
 
-func (h timerHeap) Len() int           { return len(h) }
-func (h timerHeap) Less(i, j int) bool { return h[i].visibleAt.Before(h[j].visibleAt) }
-func (h timerHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].timerIdx = i
-	h[j].timerIdx = j
-}
-func (h *timerHeap) Push(x any) {
-	m := x.(*message)
-	m.timerIdx = len(*h)
-	*h = append(*h, m)
-}
-func (h *timerHeap) Pop() any {
-	old := *h
-	m := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	m.timerIdx = -1
-	return m
+// heapOrder is a message order and the message field that holds a
+// message's index in a heap of that order (-1 when it is in none).
+type heapOrder interface {
+	key(*message) time.Time
+	index(*message) *int
 }
 
-// ageHeap orders messages by enqueuedAt: the oldest expires first, whatever
+// byVisible orders messages by visibleAt: the timers of delayed and
+// in-flight messages.
+type byVisible struct{}
+
+func (byVisible) key(m *message) time.Time { return m.visibleAt }
+func (byVisible) index(m *message) *int    { return &m.timerIdx }
+
+// byAge orders messages by enqueuedAt: the oldest expires first, whatever
 // the retention period is now.
-type ageHeap []*message
+type byAge struct{}
 
-func (h ageHeap) Len() int           { return len(h) }
-func (h ageHeap) Less(i, j int) bool { return h[i].enqueuedAt.Before(h[j].enqueuedAt) }
-func (h ageHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].ageIdx = i
-	h[j].ageIdx = j
+func (byAge) key(m *message) time.Time { return m.enqueuedAt }
+func (byAge) index(m *message) *int    { return &m.ageIdx }
+
+func (h msgHeap[O]) Len() int { return len(h) }
+func (h msgHeap[O]) Less(i, j int) bool {
+	var o O
+	return o.key(h[i]).Before(o.key(h[j]))
 }
-func (h *ageHeap) Push(x any) {
+func (h msgHeap[O]) Swap(i, j int) {
+	var o O
+	h[i], h[j] = h[j], h[i]
+	*o.index(h[i]) = i
+	*o.index(h[j]) = j
+}
+func (h *msgHeap[O]) Push(x any) {
+	var o O
 	m := x.(*message)
-	m.ageIdx = len(*h)
+	*o.index(m) = len(*h)
 	*h = append(*h, m)
 }
-func (h *ageHeap) Pop() any {
+func (h *msgHeap[O]) Pop() any {
+	var o O
 	old := *h
 	m := old[len(old)-1]
 	old[len(old)-1] = nil
 	*h = old[:len(old)-1]
-	m.ageIdx = -1
+	*o.index(m) = -1
 	return m
 }
 
