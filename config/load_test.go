@@ -79,7 +79,7 @@ func TestLoadShop(t *testing.T) {
 			{
 				Name: "cache", Kind: KindRedis, Standin: "aws.elasticache", Engine: "redis",
 				Image: "redis:7.1", Version: "7.1",
-				Prod: "aws_elasticache_replication_group.main",
+				Prod: []string{"aws_elasticache_replication_group.main"},
 				File: filepath.Join(dir, "compose.yaml"),
 			},
 			{
@@ -92,7 +92,7 @@ func TestLoadShop(t *testing.T) {
 					"random_page_cost": "1.10", // as written, not 1.1
 					"ssl":              "true",
 				},
-				Prod: "aws_db_instance.main",
+				Prod: []string{"aws_db_instance.main"},
 				File: filepath.Join(dir, "compose.yaml"),
 			},
 		},

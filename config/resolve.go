@@ -32,6 +32,7 @@ func buildSpec(p *types.Project, src *sources) (*Spec, error) {
 		Project: p.Name,
 		Dir:     p.WorkingDir,
 		Files:   slices.Clone(p.ComposeFiles),
+		src:     src,
 	}
 
 	px, problems := decodeProjectExt(p.Extensions[extensionKey], src.keyOrder(extensionKey, "environments"))

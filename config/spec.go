@@ -34,6 +34,23 @@ type Spec struct {
 	// Services are the services prodlike runs, sorted by name. Services
 	// marked x-prodlike.ignore are left out.
 	Services []Service
+
+	src *sources
+}
+
+// Where locates a key of the compose files for a message: the file (relative
+// to the working directory) and 1-based line that set path last, e.g.
+// Where("services", "db", "x-prodlike", "prod"). It falls back to the closest
+// enclosing key, and the line is 0 when not even that is found (a Spec built
+// by hand).
+func (s *Spec) Where(path ...string) (file string, line int) {
+	if s.src == nil {
+		if len(s.Files) > 0 {
+			return s.Files[0], 0
+		}
+		return "", 0
+	}
+	return s.src.where(path...)
 }
 
 // Environment is a deployment target (staging, prod) and where its truth
@@ -91,9 +108,10 @@ type Service struct {
 	Buckets []Bucket
 	// Queues are the queues an sqs stand-in creates (x-prodlike.queues).
 	Queues []Queue
-	// Prod is the prod resource address the service corresponds to
-	// (x-prodlike.prod, e.g. aws_db_instance.main); used by later stages.
-	Prod string
+	// Prod are the prod resource addresses the service corresponds to
+	// (x-prodlike.prod: aws_db_instance.main, module.queues, or a list);
+	// the prod truth readers join them to the service.
+	Prod []string
 	// File is the compose file that declared the service (for messages).
 	File string
 }

@@ -182,7 +182,7 @@ func TestStandinInterpolation(t *testing.T) {
 	for _, tt := range tests {
 		spec := mustLoad(t, Options{WorkDir: "testdata/standins", Files: []string{"interpolated.yaml"}, Environ: tt.environ})
 		db := service(t, spec, "db")
-		if db.Image != tt.image || db.Prod != tt.prod {
+		if db.Image != tt.image || len(db.Prod) != 1 || db.Prod[0] != tt.prod {
 			t.Errorf("Environ %q: got Image %q, Prod %q, want %q, %q", tt.environ, db.Image, db.Prod, tt.image, tt.prod)
 		}
 	}

@@ -24,7 +24,7 @@ type serviceExt struct {
 	Image      string            // image: stand-in image override
 	Parameters map[string]string // parameters: engine parameters
 	Env        map[string]string // env: variable renames
-	Prod       string            // prod: prod resource address
+	Prod       []string          // prod: prod resource address(es)
 	Buckets    []Bucket          // buckets: object storage buckets (s3)
 	Queues     []Queue           // queues: message queues (sqs)
 
@@ -104,9 +104,9 @@ func decodeServiceExt(v any, text scalarText) (x serviceExt, problems, unknown [
 				bad(key, "want an image reference such as postgres:16.4, got %s", describe(val))
 			}
 		case "prod":
-			x.Prod, ok = val.(string)
-			if !ok {
-				bad(key, "want the prod resource address (e.g. aws_db_instance.main), got %s", describe(val))
+			x.Prod, ok = oneOrList(val)
+			if !ok || len(x.Prod) == 0 || slices.Contains(x.Prod, "") {
+				bad(key, "want a prod resource address (e.g. aws_db_instance.main) or a list of them, got %s", describe(val))
 			}
 		case "buckets":
 			var ps []problem
@@ -305,6 +305,14 @@ func sameNumber(text string, n any) bool {
 		return f == n
 	}
 	return false
+}
+
+// oneOrList reads a string or a list of strings.
+func oneOrList(v any) ([]string, bool) {
+	if s, ok := v.(string); ok {
+		return []string{s}, true
+	}
+	return stringList(v)
 }
 
 // describe names a decoded YAML value for messages.
