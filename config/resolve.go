@@ -35,13 +35,19 @@ func buildSpec(p *types.Project, src *sources) (*Spec, error) {
 		src:     src,
 	}
 
-	px, problems := decodeProjectExt(p.Extensions[extensionKey], src.keyOrder(extensionKey, "environments"))
+	px, problems := decodeProjectExt(p.Extensions[extensionKey], src.keyOrder(extensionKey, "environments"), func(path ...string) (string, bool) {
+		return src.numberText(append([]string{extensionKey}, path...)...)
+	})
 	for _, pr := range problems {
 		file, line := src.where(pr.path...)
 		r.errs = append(r.errs, &Error{File: file, Line: line, Field: pr.field(), Msg: pr.msg})
 	}
 	spec.ImageMirror = px.ImageMirror
 	spec.Environments = px.Environments
+	spec.Waivers = px.Waivers
+	for i := range spec.Waivers {
+		spec.Waivers[i].File, spec.Waivers[i].Line = src.where(extensionKey, "waive", strconv.Itoa(i))
+	}
 
 	var candidates []candidate
 	for _, name := range sortedKeys(p.Services) {
@@ -93,6 +99,7 @@ func buildSpec(p *types.Project, src *sources) (*Spec, error) {
 
 	r.dependencies(spec)
 	r.envNameClashes(spec)
+	r.checkProdServices(spec)
 
 	// Report in reading order: file by file in load order, top to bottom.
 	order := map[string]int{}

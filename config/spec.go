@@ -31,6 +31,8 @@ type Spec struct {
 	// Environments are the deployment environments declared under
 	// x-prodlike.environments, in file order.
 	Environments []Environment
+	// Waivers accept parity findings with a reason (x-prodlike.waive).
+	Waivers []Waiver
 	// Services are the services prodlike runs, sorted by name. Services
 	// marked x-prodlike.ignore are left out.
 	Services []Service
@@ -60,6 +62,20 @@ type Environment struct {
 	Cloud     string // aws, gcp, azure
 	Region    string
 	Terraform string // path to a Terraform state or plan JSON, relative to Dir
+	// Services are the inline prod truth by compose service name
+	// (environments.<env>.services); nil when the file gives none.
+	Services map[string]ProdService
+}
+
+// Environment returns the named environment, or the first declared when
+// name is ""; ok is false when there is no such environment.
+func (s *Spec) Environment(name string) (env Environment, ok bool) {
+	for _, e := range s.Environments {
+		if name == "" || e.Name == name {
+			return e, true
+		}
+	}
+	return Environment{}, false
 }
 
 // Service is one compose service as prodlike understands it.

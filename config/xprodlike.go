@@ -117,22 +117,10 @@ func decodeServiceExt(v any, text scalarText) (x serviceExt, problems, unknown [
 			x.Queues, ps = decodeQueues(val)
 			problems = append(problems, ps...)
 		case "parameters":
-			params, ok := val.(map[string]any)
-			if !ok {
-				bad(key, "want a mapping of parameter names to values (e.g. {max_connections: 200}), got %s", describe(val))
-				continue
-			}
-			x.Parameters = map[string]string{}
-			for _, name := range sortedKeys(params) {
-				s, ok := scalarString(params[name], text, key, name)
-				if !ok {
-					problems = append(problems, problem{
-						path: []string{extensionKey, key, name},
-						msg:  fmt.Sprintf("want a single value (string, number or true/false), got %s", describe(params[name])),
-					})
-					continue
-				}
-				x.Parameters[name] = s
+			var ps []problem
+			x.Parameters, ps = decodeParameters(val, text, key)
+			for _, p := range ps {
+				problems = append(problems, problem{path: append([]string{extensionKey}, p.path...), msg: p.msg})
 			}
 		case "env":
 			names, ok := val.(map[string]any)
@@ -171,18 +159,19 @@ var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 type projectExt struct {
 	ImageMirror  string
 	Environments []Environment
+	Waivers      []Waiver
 }
 
 var (
-	projectExtKeys  = []string{"environments", "image-mirror"}
-	environmentKeys = []string{"cloud", "region", "terraform"}
+	projectExtKeys  = []string{"environments", "image-mirror", "waive"}
+	environmentKeys = []string{"cloud", "region", "services", "terraform"}
 	clouds          = []string{"aws", "gcp", "azure"}
 )
 
 // decodeProjectExt decodes the top-level x-prodlike value. order lists the
 // environment names in file order (compose-go's maps have none); names
 // missing from it follow, sorted.
-func decodeProjectExt(v any, order []string) (x projectExt, problems []problem) {
+func decodeProjectExt(v any, order []string, text scalarText) (x projectExt, problems []problem) {
 	if v == nil {
 		return x, nil
 	}
@@ -215,13 +204,21 @@ func decodeProjectExt(v any, order []string) (x projectExt, problems []problem) 
 				}
 			}
 			for _, name := range names {
-				env, ps := decodeEnvironment(name, envs[name])
+				env, ps := decodeEnvironment(name, envs[name], func(path ...string) (string, bool) {
+					return text(append([]string{key, name}, path...)...)
+				})
 				for _, p := range ps {
 					bad(append([]string{key, name}, p.path...), "%s", p.msg)
 				}
-				if len(ps) == 0 {
-					x.Environments = append(x.Environments, env)
-				}
+				// Kept even when broken, so that the checks against the
+				// project's services report their problems too.
+				x.Environments = append(x.Environments, env)
+			}
+		case "waive":
+			var ps []problem
+			x.Waivers, ps = decodeWaivers(val)
+			for _, p := range ps {
+				bad(append([]string{key}, p.path...), "%s", p.msg)
 			}
 		default:
 			bad([]string{key}, "unknown key; allowed keys are %s", strings.Join(projectExtKeys, ", "))
@@ -230,13 +227,21 @@ func decodeProjectExt(v any, order []string) (x projectExt, problems []problem) 
 	return x, problems
 }
 
-func decodeEnvironment(name string, v any) (env Environment, problems []problem) {
+func decodeEnvironment(name string, v any, text scalarText) (env Environment, problems []problem) {
 	env.Name = name
 	m, ok := v.(map[string]any)
 	if !ok {
 		return env, []problem{{msg: fmt.Sprintf("want a mapping such as {cloud: aws, region: eu-west-1, terraform: infra/prod.tfstate.json}, got %s", describe(v))}}
 	}
 	for _, key := range sortedKeys(m) {
+		if key == "services" {
+			var ps []problem
+			env.Services, ps = decodeProdServices(m[key], func(path ...string) (string, bool) { return text(append([]string{key}, path...)...) })
+			for _, p := range ps {
+				problems = append(problems, problem{path: append([]string{key}, p.path...), msg: p.msg})
+			}
+			continue
+		}
 		s, ok := m[key].(string)
 		switch key {
 		case "cloud":
