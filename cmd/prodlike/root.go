@@ -15,6 +15,7 @@ import (
 
 	"github.com/prodlike/prodlike/config"
 	"github.com/prodlike/prodlike/plan"
+	"github.com/prodlike/prodlike/profiles/truth"
 	"github.com/prodlike/prodlike/stack"
 	"github.com/prodlike/prodlike/stack/docker"
 )
@@ -52,6 +53,7 @@ type app struct {
 	envFiles  []string
 	mirror    string
 	verbose   bool
+	shape     *shaping // nil: load does not shape
 }
 
 func (a *app) getenv(key string) string {
@@ -133,6 +135,7 @@ image against them.`,
 		newStatusCmd(a),
 		newEnvCmd(a),
 		newLogsCmd(a),
+		newParityCmd(a),
 		newDoctorCmd(a),
 		newEmulateCmd(a),
 		newVersionCmd(a),
@@ -167,11 +170,66 @@ func (a *app) load(ctx context.Context) (*config.Spec, *plan.Plan, error) {
 	if slices.ContainsFunc(spec.Services, func(s config.Service) bool { return s.Kind == config.KindSQS }) {
 		opts.SelfImage = a.self().Ref
 	}
+	if a.shape != nil {
+		shaped, err := a.shapeSpec(spec)
+		if err != nil {
+			return spec, nil, err
+		}
+		spec = shaped
+	}
 	p, err := plan.Build(spec, opts)
 	if err != nil {
 		return spec, nil, err
 	}
 	return spec, p, nil
+}
+
+// shaping is what up and parity ask of load: shape the stand-ins from an
+// environment's prod truth.
+type shaping struct {
+	env string // --env; "" for the first declared
+	off bool   // --no-shape
+	// set by load: the environment and its truth (nil without
+	// environments), and what shaping did
+	environment config.Environment
+	truth       *truth.Environment
+	notes       []plan.ShapeNote
+}
+
+// shapeSpec reads the chosen environment's prod truth and, unless shaping
+// is off, returns spec shaped by it.
+func (a *app) shapeSpec(spec *config.Spec) (*config.Spec, error) {
+	sh := a.shape
+	if len(spec.Environments) == 0 && sh.env == "" {
+		return spec, nil
+	}
+	env, err := environment(spec, sh.env)
+	if err != nil {
+		return nil, err
+	}
+	prod, err := truth.Read(spec, env)
+	if err != nil {
+		return nil, fmt.Errorf("read %s's prod truth: %w", env.Name, err)
+	}
+	sh.environment, sh.truth = env, prod
+	if sh.off {
+		return spec, nil
+	}
+	shaped, notes := plan.Shape(spec, prod)
+	sh.notes = notes
+	return shaped, nil
+}
+
+// printShaping tells what shaping did, on stderr.
+func (a *app) printShaping() {
+	sh := a.shape
+	if sh == nil || sh.truth == nil || len(sh.notes) == 0 {
+		return
+	}
+	fmt.Fprintf(a.stderr, "shaped from %s (%s):\n", sh.truth.Name, sh.truth.Source)
+	for _, n := range sh.notes {
+		fmt.Fprintf(a.stderr, "  %s\n", n)
+	}
 }
 
 // projectName finds the project for commands that can work from labels

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/prodlike/prodlike/output"
 	"github.com/prodlike/prodlike/plan"
@@ -22,6 +23,7 @@ type upOptions struct {
 	keep    bool
 	dryRun  bool
 	timeout time.Duration
+	shaping
 }
 
 func newUpCmd(a *app) *cobra.Command {
@@ -33,6 +35,13 @@ func newUpCmd(a *app) *cobra.Command {
 production's version and parameters, all in parallel, then the app (built from
 its Dockerfile if its image is missing) once they are ready. Running stand-ins
 whose configuration has not changed are reused, so a second up is quick.
+
+When the compose file declares environments, the stand-ins are shaped from
+the prod truth of the first one (or --env): prod's engine version, its
+parameter group and the cloud's defaults, bucket versioning and CORS, queue
+attributes and redrive. What prod has and a stand-in cannot (TLS, AUTH,
+cluster mode) is listed, and prodlike parity reports it. --no-shape runs the
+stand-ins exactly as the compose file declares them.
 
 Without --detach, up follows the services' logs; Ctrl-C then removes the
 containers (data volumes are kept; --keep leaves everything running). A
@@ -47,14 +56,23 @@ whatever this run had started.`,
 	f.BoolVar(&o.keep, "keep", false, "leave the stack running when up is stopped with Ctrl-C")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print the plan and start nothing")
 	f.DurationVar(&o.timeout, "wait-timeout", 2*time.Minute, "how long each service may take to become ready")
+	shapeFlags(f, &o.shaping)
 	return cmd
 }
 
+// shapeFlags are the flags of commands that shape stand-ins from prod.
+func shapeFlags(f *pflag.FlagSet, o *shaping) {
+	f.StringVar(&o.env, "env", "", "environment whose prod truth shapes the stand-ins and parity compares with (default: the first under x-prodlike.environments)")
+	f.BoolVar(&o.off, "no-shape", false, "run the stand-ins as the compose file declares them, without taking prod's version, parameters, buckets and queues")
+}
+
 func (a *app) up(ctx context.Context, o upOptions) error {
+	a.shape = &o.shaping
 	_, p, err := a.load(ctx)
 	if err != nil {
 		return err
 	}
+	a.printShaping()
 	if o.dryRun {
 		_, err := io.WriteString(a.stdout, p.String())
 		return err

@@ -31,6 +31,11 @@ type Facts struct {
 	Server map[string]string
 	// Config holds every parameter CONFIG GET * returns, by name.
 	Config map[string]string
+	// Commands counts the calls of each command since the server started
+	// (INFO commandstats), lower case, with subcommands as Redis 7 names
+	// them: "get", "config|set". Read before CONFIG GET, so that the read
+	// itself is not counted; earlier reads by prodlike are (config|get).
+	Commands map[string]int64
 }
 
 var _ emulators.Facts = (*Facts)(nil)
@@ -53,10 +58,11 @@ func (s *Standin) Facts(ctx context.Context, ep emulators.Endpoint) (emulators.F
 	}
 	defer c.Close()
 
-	var info *goredis.StringCmd
+	var info, stats *goredis.StringCmd
 	var config *goredis.MapStringStringCmd
 	_, err = c.Pipelined(ctx, func(p goredis.Pipeliner) error {
 		info = p.Info(ctx, "server")
+		stats = p.Info(ctx, "commandstats")
 		config = p.ConfigGet(ctx, "*")
 		return nil
 	})
@@ -65,7 +71,29 @@ func (s *Standin) Facts(ctx context.Context, ep emulators.Endpoint) (emulators.F
 	}
 	f := factsFromInfo(parseInfo(info.Val()))
 	f.Config = config.Val()
+	f.Commands = parseCommandStats(parseInfo(stats.Val()))
 	return f, nil
+}
+
+// parseCommandStats reads the calls of each command from INFO commandstats
+// fields: cmdstat_config|set:calls=2,usec=… → "config|set": 2.
+func parseCommandStats(fields map[string]string) map[string]int64 {
+	out := map[string]int64{}
+	for name, value := range fields {
+		cmd, ok := strings.CutPrefix(name, "cmdstat_")
+		if !ok {
+			continue
+		}
+		for _, kv := range strings.Split(value, ",") {
+			if n, ok := strings.CutPrefix(kv, "calls="); ok {
+				calls, err := strconv.ParseInt(n, 10, 64)
+				if err == nil {
+					out[strings.ToLower(cmd)] = calls
+				}
+			}
+		}
+	}
+	return out
 }
 
 // parseInfo reads the "name:value" lines of an INFO reply, skipping section

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"maps"
 	"os"
 	"reflect"
 	"sync"
@@ -319,4 +320,14 @@ func TestReadyFailuresLogNothing(t *testing.T) {
 
 func TestContract(t *testing.T) {
 	standintest.Contract(t, mustNew(t, ""), readyTimeout)
+}
+
+func TestParseCommandStats(t *testing.T) {
+	info := "# Commandstats\r\ncmdstat_get:calls=3,usec=12,usec_per_call=4.00,rejected_calls=0,failed_calls=0\r\n" +
+		"cmdstat_config|set:calls=2,usec=30,usec_per_call=15.00\r\ncmdstat_FLUSHALL:calls=1,usec=5\r\nnot_a_stat:calls=9\r\ncmdstat_bad:usec=1\r\n"
+	got := parseCommandStats(parseInfo(info))
+	want := map[string]int64{"get": 3, "config|set": 2, "flushall": 1}
+	if !maps.Equal(got, want) {
+		t.Errorf("parseCommandStats: got %v, want %v", got, want)
+	}
 }

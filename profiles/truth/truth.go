@@ -67,6 +67,10 @@ type Postgres struct {
 	Parameters map[string]string
 	// InstanceClass is db.r6g.large, db-custom-2-7680 …; "" if unknown.
 	InstanceClass string
+	// TLS says whether prod requires TLS when the truth states it outright
+	// (inline tls:); nil leaves it to the parameters (rds.force_ssl) and the
+	// cloud's default for the version.
+	TLS *bool
 }
 
 // Redis is a managed Redis or Valkey replication group, cluster or
