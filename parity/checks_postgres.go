@@ -210,34 +210,40 @@ func pgTLS(t *Target) []Finding {
 	if s, ok := t.Dev.Postgres.Settings["ssl"]; ok {
 		devTLS, _ = pgBool(s.Value)
 	}
-	mode := appSSLMode(t)
-	switch {
-	case mode == "disable":
+	switch prodSSLMode(t) {
+	case "disable":
 		return []Finding{{Severity: Block, Subject: "sslmode",
-			Message: fmt.Sprintf("prod requires TLS (%s) but the app connects with sslmode=disable; prod will refuse its connections", because),
-			Dev:     "sslmode=disable", Prod: "TLS required",
-			Fix: "do not hard-code sslmode=disable: take sslmode from the connection URL and use require or verify-full in prod"}}
+			Message: fmt.Sprintf("prod requires TLS (%s) but the connection URL prod gives the app says sslmode=disable; the database will refuse its connections", because),
+			Prod:    "sslmode=disable", Fix: "set sslmode=require (or verify-full with the cloud's CA bundle) in prod's connection URL"}}
+	}
+	switch {
 	case !devTLS:
 		return []Finding{{
 			Message: fmt.Sprintf("prod requires TLS (%s) but the stand-in serves none, so the app's TLS path (sslmode, CA bundle) is never exercised in dev", because),
 			Dev:     "no TLS", Prod: "TLS required",
-			Fix: fmt.Sprintf("run `prodlike up --env %s`, which turns TLS on in the stand-in the way prod has it", t.Env.Name)}}
+			Fix: "stand-ins do not serve TLS yet: exercise the app's TLS settings (sslmode=verify-full and the cloud's CA bundle) against staging before promoting"}}
 	}
 	return nil
 }
 
-// appSSLMode returns the sslmode of the app's dev connection URL to this
-// stand-in, "" when it sets none or the app has none.
-func appSSLMode(t *Target) string {
-	raw := t.appVar(t.Dev.EnvName(config.DefaultEnvName(config.KindPostgres)))
-	if raw == "" {
-		return ""
+// prodSSLMode returns the sslmode of the connection URL prod gives the app
+// for this database (the variable the stand-in sets in dev), "" when prod's
+// value is unknown, secret or sets none.
+func prodSSLMode(t *Target) string {
+	name := t.Dev.EnvName(config.DefaultEnvName(config.KindPostgres))
+	for _, r := range t.Env.Services {
+		if r.App == nil {
+			continue
+		}
+		raw := r.App.Env[name]
+		if raw == "" || raw == truth.Redacted {
+			return ""
+		}
+		if u, err := url.Parse(raw); err == nil {
+			return u.Query().Get("sslmode")
+		}
 	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	return u.Query().Get("sslmode")
+	return ""
 }
 
 func pgExtensions(t *Target) []Finding {

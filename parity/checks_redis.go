@@ -187,7 +187,7 @@ func redisTLS(t *Target) []Finding {
 	return []Finding{{
 		Message: "prod encrypts in transit (TLS) but the stand-in serves plain TCP, so the app's TLS client settings are never exercised in dev",
 		Dev:     "plain TCP", Prod: "TLS",
-		Fix: fmt.Sprintf("use a rediss:// URL in prod and run `prodlike up --env %s`, which turns TLS on in the stand-in", t.Env.Name),
+		Fix: "use a rediss:// URL in prod; stand-ins do not serve TLS yet, so exercise it against staging before promoting",
 	}}
 }
 
@@ -201,7 +201,7 @@ func redisAuth(t *Target) []Finding {
 	return []Finding{{
 		Message: "prod requires AUTH (an auth token or RBAC user) but the stand-in accepts anyone, so a missing password in the app's configuration only shows in prod",
 		Dev:     "no auth", Prod: "AUTH required",
-		Fix: fmt.Sprintf("set requirepass on the stand-in (x-prodlike.parameters: {requirepass: …}) or run `prodlike up --env %s`", t.Env.Name),
+		Fix: "set requirepass on the stand-in (x-prodlike.parameters: {requirepass: …}) and give the app the password in its REDIS_URL",
 	}}
 }
 

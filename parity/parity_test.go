@@ -170,7 +170,9 @@ func TestEachCheckFails(t *testing.T) {
 		}, []string{"PG-PARAM db work_mem"}},
 		{"postgres plain parameter", func(f *Facts) { svc(f, "db").Postgres.Settings["max_connections"] = postgres.Setting{Value: "100"} }, []string{"PG-PARAM db max_connections"}},
 		{"postgres without TLS", func(f *Facts) { svc(f, "db").Postgres.Settings["ssl"] = postgres.Setting{Value: "off"} }, []string{"PG-TLS db"}},
-		{"app disables TLS", func(f *Facts) { svc(f, "api").App.Env["DATABASE_URL"] = "postgres://app@db/app?sslmode=disable" }, []string{"PG-TLS db sslmode"}},
+		{"prod's URL disables TLS", func(f *Facts) {
+			f.Prod.Services["api"].App.Env["DATABASE_URL"] = "postgres://app:(sensitive)@prod.rds.amazonaws.com/app?sslmode=disable"
+		}, []string{"PG-TLS db sslmode"}},
 		{"extension not on RDS", func(f *Facts) {
 			svc(f, "db").Postgres.Extensions = append(svc(f, "db").Postgres.Extensions, postgres.Extension{Name: "timescaledb", Version: "2.14"})
 		}, []string{"PG-EXTENSION db timescaledb"}},
