@@ -132,10 +132,6 @@ func pgProdParameters(t *Target) map[string]string {
 	return truth.EffectiveParameters(t.Prod.Managed, t.Prod.Postgres.Engine, t.Prod.Postgres.Version, t.Prod.Postgres.Parameters)
 }
 
-// pgCloudOnly are parameter prefixes that only exist on the managed service;
-// PG-TLS covers the TLS ones.
-var pgCloudOnly = []string{"rds.", "aurora.", "apg_", "cloudsql.", "azure.", "pgms_"}
-
 func pgParams(t *Target) []Finding {
 	var out []Finding
 	prod := pgProdParameters(t)
@@ -144,7 +140,7 @@ func pgParams(t *Target) []Finding {
 		switch {
 		case name == "shared_preload_libraries", isTLSParameter(name):
 			continue // PG-PRELOAD and PG-TLS
-		case slices.ContainsFunc(pgCloudOnly, func(p string) bool { return strings.HasPrefix(name, p) }):
+		case profiles.ManagedOnlyParameter("postgres", name):
 			out = append(out, Finding{Severity: Info, Subject: name, Message: fmt.Sprintf("prod sets %s, which only the managed service has; the stand-in cannot be compared", name), Prod: want,
 				Fix: "check by hand that the app does not depend on it"})
 			continue
@@ -282,23 +278,30 @@ func pgPreload(t *Target) []Finding {
 				Fix: fmt.Sprintf("add %s to shared_preload_libraries in prod's parameter group, or stop preloading it in dev", lib)})
 		}
 	}
-	// An installed extension that must be preloaded but prod does not.
-	if t.Managed != nil {
-		if eng, ok := t.Managed.Engine(t.Prod.Postgres.Engine); ok && t.Prod.Postgres.Version != "" {
-			for _, e := range t.Dev.Postgres.Extensions {
-				x, ok := eng.Extension(e.Name, t.Prod.Postgres.Version)
-				if ok && x.Preload && !slices.Contains(prodLibs, e.Name) && slices.Contains(devLibs, e.Name) {
-					continue // already reported above
-				}
-				if ok && x.Preload && !slices.Contains(prodLibs, e.Name) {
-					out = append(out, Finding{Subject: e.Name,
-						Message: fmt.Sprintf("extension %s needs shared_preload_libraries, and prod's parameter group does not preload it", e.Name),
-						Prod:    strings.Join(prodLibs, ","),
-						Fix:     fmt.Sprintf("add %s to shared_preload_libraries in prod's parameter group (it needs a reboot)", e.Name)})
-				}
+	// An installed extension that must be preloaded but prod does not
+	// preload (unless dev's own preload was reported above). Without a
+	// catalog entry, which extensions need preloading is not known.
+	if t.Managed == nil {
+		return append(out, pgPreloadProdOnly(prodLibs, devLibs)...)
+	}
+	if eng, ok := t.Managed.Engine(t.Prod.Postgres.Engine); ok && t.Prod.Postgres.Version != "" {
+		for _, e := range t.Dev.Postgres.Extensions {
+			x, ok := eng.Extension(e.Name, t.Prod.Postgres.Version)
+			if !ok || !x.Preload || slices.Contains(prodLibs, e.Name) || slices.Contains(devLibs, e.Name) {
+				continue
 			}
+			out = append(out, Finding{Subject: e.Name,
+				Message: fmt.Sprintf("extension %s needs shared_preload_libraries, and prod's parameter group does not preload it", e.Name),
+				Prod:    strings.Join(prodLibs, ","),
+				Fix:     fmt.Sprintf("add %s to shared_preload_libraries in prod's parameter group (it needs a reboot)", e.Name)})
 		}
 	}
+	return append(out, pgPreloadProdOnly(prodLibs, devLibs)...)
+}
+
+// pgPreloadProdOnly notes libraries prod preloads and dev does not.
+func pgPreloadProdOnly(prodLibs, devLibs []string) []Finding {
+	var out []Finding
 	for _, lib := range prodLibs {
 		if !slices.Contains(devLibs, lib) {
 			out = append(out, Finding{Severity: Info, Subject: lib,

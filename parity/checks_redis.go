@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/prodlike/prodlike/config"
+	"github.com/prodlike/prodlike/profiles"
 	"github.com/prodlike/prodlike/profiles/truth"
 )
 
@@ -141,10 +142,6 @@ func redisEviction(t *Target) []Finding {
 	}}
 }
 
-// redisManagedOnly are parameters only the managed service has; the cluster
-// check covers cluster-enabled.
-var redisManagedOnly = []string{"reserved-memory-percent", "reserved-memory", "cluster-enabled", "cluster-allow-reads-when-down", "close-on-replica-write"}
-
 func redisParams(t *Target) []Finding {
 	var out []Finding
 	prod := redisProdParameters(t)
@@ -153,7 +150,7 @@ func redisParams(t *Target) []Finding {
 		if name == "maxmemory-policy" {
 			continue // REDIS-EVICTION
 		}
-		if slices.Contains(redisManagedOnly, name) {
+		if profiles.ManagedOnlyParameter("redis", name) {
 			if name != "cluster-enabled" {
 				out = append(out, Finding{Severity: Info, Subject: name, Message: fmt.Sprintf("prod sets %s, which only the managed service has; not compared", name), Prod: want,
 					Fix: "nothing to do in dev; keep it in mind when sizing memory"})

@@ -62,12 +62,14 @@ func prodBuckets(t *Target) []truth.ProdBucket {
 	return t.Prod.Storage.Buckets
 }
 
-// bucketPairs pairs each declared dev bucket with its live facts and its
-// prod bucket (nil when prod has none).
-func bucketPairs(t *Target) (pairs []struct {
+// bucketPair is a declared dev bucket with its live facts and its prod
+// bucket (nil when prod has none).
+type bucketPair struct {
 	dev  s3.BucketFacts
 	prod *truth.ProdBucket
-}) {
+}
+
+func bucketPairs(t *Target) (pairs []bucketPair) {
 	prod := prodBuckets(t)
 	for _, b := range t.Dev.Buckets {
 		live, ok := t.Dev.S3.Bucket(b.Name)
@@ -81,10 +83,7 @@ func bucketPairs(t *Target) (pairs []struct {
 				break
 			}
 		}
-		pairs = append(pairs, struct {
-			dev  s3.BucketFacts
-			prod *truth.ProdBucket
-		}{live, match})
+		pairs = append(pairs, bucketPair{live, match})
 	}
 	return pairs
 }

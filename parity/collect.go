@@ -16,12 +16,6 @@ import (
 	"github.com/prodlike/prodlike/stack"
 )
 
-// StackReader reads the live stack: each service's state and its stand-in's
-// facts (stack.Executor does).
-type StackReader interface {
-	Status(ctx context.Context, p *plan.Plan) (stack.Info, []stack.ServiceStatus, error)
-}
-
 // ImageReader reads an image's configuration and the secret-looking files
 // in its layers (the Docker engine does).
 type ImageReader interface {
@@ -29,15 +23,11 @@ type ImageReader interface {
 	SecretFiles(ctx context.Context, ref string) ([]string, error)
 }
 
-// Collect reads the dev side of the facts from the running stack of p and
-// from the app's image. A stand-in that is not running or does not answer
-// is recorded on its service (checks that need it skip it, saying why); an
-// engine that does not answer is an error.
-func Collect(ctx context.Context, spec *config.Spec, p *plan.Plan, st StackReader, images ImageReader) ([]*Service, error) {
-	_, statuses, err := st.Status(ctx, p)
-	if err != nil {
-		return nil, err
-	}
+// Collect gathers the dev side of the facts: the statuses of the running
+// stack of p (stack.Executor.Status reads each stand-in's facts) and the
+// app's image. A stand-in that is not running or did not answer is recorded
+// on its service (checks that need it skip it, saying why).
+func Collect(ctx context.Context, spec *config.Spec, p *plan.Plan, statuses []stack.ServiceStatus, images ImageReader) []*Service {
 	byName := map[string]stack.ServiceStatus{}
 	for _, s := range statuses {
 		byName[s.Service] = s
@@ -62,7 +52,7 @@ func Collect(ctx context.Context, spec *config.Spec, p *plan.Plan, st StackReade
 		setLive(s, status.Facts)
 	}
 	wg.Wait()
-	return out, nil
+	return out
 }
 
 // setLive stores a stand-in's facts in the field of their kind.

@@ -1,7 +1,6 @@
 package parity
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -69,17 +68,6 @@ type Target struct {
 	Now time.Time
 	// Facts are all the facts, for checks that look across services.
 	Facts *Facts
-}
-
-// appVar returns the app's dev value of the variable name when this
-// target's stand-in gave it, "" otherwise.
-func (t *Target) appVar(name string) string {
-	for _, s := range t.Facts.Services {
-		if s.Kind == config.KindApp && s.App != nil && s.App.Injected[name] == t.Dev.Name {
-			return s.App.Env[name]
-		}
-	}
-	return ""
 }
 
 // Run runs every check over the facts and applies the waivers for env.
@@ -205,7 +193,7 @@ func CheckWaivers(checks []Check, spec *config.Spec) error {
 		field := "x-prodlike.waive." + strconv.Itoa(i)
 		if !slices.ContainsFunc(checks, func(c Check) bool { return c.ID == w.Check }) {
 			msg := fmt.Sprintf("unknown check %q", w.Check)
-			if near := closest(w.Check, checkIDs(checks), 3); len(near) > 0 {
+			if near := config.Closest(strings.ToUpper(w.Check), checkIDs(checks), 3, true); len(near) > 0 {
 				msg += "; did you mean " + strings.Join(near, " or ") + "?"
 			}
 			msg += " (`prodlike parity --list` shows every check)"
@@ -227,46 +215,4 @@ func checkIDs(checks []Check) []string {
 		ids[i] = c.ID
 	}
 	return ids
-}
-
-// closest returns up to n candidates nearest to s by edit distance, only
-// those near enough to be a typo.
-func closest(s string, candidates []string, n int) []string {
-	type scored struct {
-		id string
-		d  int
-	}
-	var out []scored
-	for _, c := range candidates {
-		d := editDistance(strings.ToUpper(s), c)
-		if d <= max(2, len(c)/3) {
-			out = append(out, scored{c, d})
-		}
-	}
-	slices.SortStableFunc(out, func(a, b scored) int { return cmp.Compare(a.d, b.d) })
-	var ids []string
-	for i := 0; i < len(out) && i < n; i++ {
-		ids = append(ids, out[i].id)
-	}
-	return ids
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

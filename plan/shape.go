@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"github.com/distribution/reference"
 
 	"github.com/prodlike/prodlike/config"
+	"github.com/prodlike/prodlike/profiles"
 	"github.com/prodlike/prodlike/profiles/truth"
 )
 
@@ -33,12 +35,6 @@ func (n ShapeNote) String() string {
 // shared_preload_libraries may name; others would stop the stand-in from
 // starting.
 var contribPreload = []string{"pg_stat_statements", "auto_explain", "pg_prewarm", "passwordcheck", "auth_delay", "basic_archive"}
-
-// cloudOnly are parameter prefixes and names only the managed services
-// have; a stand-in would refuse them.
-var cloudOnly = []string{"rds.", "aurora.", "apg_", "cloudsql.", "azure.", "pgms_"}
-
-var redisManagedOnly = []string{"reserved-memory-percent", "reserved-memory", "cluster-enabled", "cluster-allow-reads-when-down", "close-on-replica-write"}
 
 // Shape returns a copy of spec whose stand-ins take what prod runs: engine
 // and version (the image tag), parameters (the cloud's defaults and prod's
@@ -89,7 +85,7 @@ func shapePostgres(svc config.Service, r *truth.Resource, note func(bool, string
 			if b := strings.ToLower(value); (b == "1" || b == "on" || b == "true") && name != "ssl" {
 				note(false, "prod requires TLS (%s=%s); the stand-in serves plain connections", name, value)
 			}
-		case slices.ContainsFunc(cloudOnly, func(p string) bool { return strings.HasPrefix(name, p) }):
+		case profiles.ManagedOnlyParameter("postgres", name):
 			note(false, "%s exists only on the managed service", name)
 		case strings.Contains(value, "{"):
 			note(false, "%s is computed from prod's instance class (%s)", name, value)
@@ -149,7 +145,7 @@ func shapeRedis(svc config.Service, r *truth.Resource, note func(bool, string, .
 	effective := truth.EffectiveParameters(r.Managed, engine, rd.Version, rd.Parameters)
 	for _, name := range slices.Sorted(maps.Keys(effective)) {
 		value := effective[name]
-		if slices.Contains(redisManagedOnly, name) {
+		if profiles.ManagedOnlyParameter("redis", name) {
 			continue
 		}
 		if params[name] != value {
@@ -184,7 +180,7 @@ func shapeVersion(svc config.Service, version string, note func(bool, string, ..
 		note(false, "version %s: cannot retag image %q: %v", version, svc.Image, err)
 		return svc
 	}
-	note(true, "version %s (was %s)", version, cmpOr(svc.Version, "unpinned"))
+	note(true, "version %s (was %s)", version, cmp.Or(svc.Version, "unpinned"))
 	svc.Version = version
 	svc.Image = retag(reference.FamiliarName(named), version)
 	return svc
@@ -195,13 +191,6 @@ func retag(repo, tag string) string {
 		return repo
 	}
 	return repo + ":" + tag
-}
-
-func cmpOr(s, alt string) string {
-	if s == "" {
-		return alt
-	}
-	return s
 }
 
 func shapeBuckets(svc config.Service, st *truth.Storage, note func(bool, string, ...any)) config.Service {

@@ -1,6 +1,7 @@
 package profiles
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -404,4 +405,25 @@ func (v version) compare(w version) int {
 		return 1
 	}
 	return strings.Compare(v.suffix, w.suffix)
+}
+
+// managedOnly are parameters only the managed services have, which a stock
+// engine (and so a stand-in) refuses: Postgres ones by prefix, Redis ones by
+// name.
+var (
+	managedOnlyPostgres = []string{"rds.", "aurora.", "apg_", "cloudsql.", "azure.", "pgms_"}
+	managedOnlyRedis    = []string{"reserved-memory-percent", "reserved-memory", "cluster-enabled", "cluster-allow-reads-when-down", "close-on-replica-write"}
+)
+
+// ManagedOnlyParameter reports whether a parameter of an engine kind
+// (postgres, redis) exists only on the managed services: rds.force_ssl,
+// ElastiCache's reserved-memory-percent.
+func ManagedOnlyParameter(kind, name string) bool {
+	switch kind {
+	case "postgres":
+		return slices.ContainsFunc(managedOnlyPostgres, func(p string) bool { return strings.HasPrefix(name, p) })
+	case "redis":
+		return slices.Contains(managedOnlyRedis, name)
+	}
+	return false
 }

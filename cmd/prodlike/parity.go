@@ -99,17 +99,15 @@ func (a *app) parity(ctx context.Context, o parityOptions) error {
 		return err
 	}
 	x := a.executor(eng, p, o.timeout)
-	if err := ensureRunning(ctx, a, x, p, o.noStart); err != nil {
+	statuses, err := ensureRunning(ctx, a, x, p, o.noStart)
+	if err != nil {
 		return err
 	}
 	images, _ := eng.(parity.ImageReader)
 	if images == nil {
 		images = noImages{}
 	}
-	dev, err := parity.Collect(ctx, spec, p, x, images)
-	if err != nil {
-		return err
-	}
+	dev := parity.Collect(ctx, spec, p, statuses, images)
 	facts := &parity.Facts{Project: spec.Project, Services: dev, Prod: prod, Now: time.Now()}
 	report := parity.Run(parity.Checks, facts, spec.Waivers, started)
 	report.Version = currentBuild().Version
@@ -148,11 +146,12 @@ func environment(spec *config.Spec, name string) (config.Environment, error) {
 	return env, usageError{fmt.Errorf("--env %s: no such environment in %s; declared: %s", name, where, strings.Join(names, ", "))}
 }
 
-// ensureRunning starts the stack unless every service of the plan runs.
-func ensureRunning(ctx context.Context, a *app, x *stack.Executor, p *plan.Plan, noStart bool) error {
+// ensureRunning starts the stack unless every service of the plan runs, and
+// returns the statuses of the running stack, with the stand-ins' facts.
+func ensureRunning(ctx context.Context, a *app, x *stack.Executor, p *plan.Plan, noStart bool) ([]stack.ServiceStatus, error) {
 	_, statuses, err := x.Status(ctx, p)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var down []string
 	for _, s := range statuses {
@@ -161,15 +160,18 @@ func ensureRunning(ctx context.Context, a *app, x *stack.Executor, p *plan.Plan,
 		}
 	}
 	if len(down) == 0 {
-		return nil
+		return statuses, nil
 	}
 	if noStart {
-		return fmt.Errorf("not running: %s; start the stack with prodlike up, or drop --no-start to let parity start it", strings.Join(down, ", "))
+		return nil, fmt.Errorf("not running: %s; start the stack with prodlike up, or drop --no-start to let parity start it", strings.Join(down, ", "))
 	}
 	fmt.Fprintf(a.stderr, "starting the stack (%s not running)\n", strings.Join(down, ", "))
 	a.printShaping()
-	_, err = x.Up(ctx, p)
-	return err
+	if _, err := x.Up(ctx, p); err != nil {
+		return nil, err
+	}
+	_, statuses, err = x.Status(ctx, p)
+	return statuses, err
 }
 
 // executor makes the executor commands that start the stack use.

@@ -89,19 +89,21 @@ func overlay(r *Resource, svc config.Service, env config.Environment, in config.
 	case config.KindS3:
 		if in.Buckets != nil {
 			r.Storage = &Storage{}
-			for _, b := range in.Buckets {
+			dev := matchDev(named(in.Buckets, func(b config.Bucket) string { return b.Name }), bucketNames(svc), false)
+			for i, b := range in.Buckets {
 				status := ""
 				if b.Versioning {
 					status = "Enabled"
 				}
-				r.Storage.Buckets = append(r.Storage.Buckets, ProdBucket{Bucket: b, Status: status, DevName: devName(b.Name, bucketNames(svc))})
+				r.Storage.Buckets = append(r.Storage.Buckets, ProdBucket{Bucket: b, Status: status, DevName: dev[i]})
 			}
 		}
 	case config.KindSQS:
 		if in.Queues != nil {
 			r.Queues = &Queues{}
-			for _, q := range in.Queues {
-				r.Queues.Queues = append(r.Queues.Queues, ProdQueue{Queue: q, DevName: devName(q.Name, queueNames(svc))})
+			dev := matchDev(named(in.Queues, func(q config.Queue) string { return q.Name }), queueNames(svc), true)
+			for i, q := range in.Queues {
+				r.Queues.Queues = append(r.Queues.Queues, ProdQueue{Queue: q, DevName: dev[i]})
 			}
 		}
 	case config.KindApp:
@@ -171,20 +173,14 @@ func managedService(cloud string, svc config.Service, engine string) string {
 	return ""
 }
 
-// devName returns the dev resource a prod one corresponds to: the same name,
-// else the dev name that the prod name ends in after a '-' or '.'
-// (shop-prod-uploads → uploads); "" when none does.
-func devName(prod string, dev []string) string {
-	if slices.Contains(dev, prod) {
-		return prod
+// named turns inline prod resources into names matchDev pairs with dev
+// ones (inline entries have no Terraform keys).
+func named[T any](items []T, name func(T) string) []matchable {
+	out := make([]matchable, len(items))
+	for i, it := range items {
+		out[i] = matchable{name: name(it)}
 	}
-	best := ""
-	for _, d := range dev {
-		if (strings.HasSuffix(prod, "-"+d) || strings.HasSuffix(prod, "."+d)) && len(d) > len(best) {
-			best = d
-		}
-	}
-	return best
+	return out
 }
 
 func bucketNames(svc config.Service) []string {

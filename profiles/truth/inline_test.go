@@ -76,8 +76,8 @@ func TestDevName(t *testing.T) {
 	dev := []string{"uploads", "jobs", "jobs-dlq", "orders.fifo"}
 	tests := map[string]string{"uploads": "uploads", "shop-prod-uploads": "uploads", "shop-prod-jobs-dlq": "jobs-dlq", "shop-prod-jobs": "jobs", "shop.orders.fifo": "orders.fifo", "reports": ""}
 	for prod, want := range tests {
-		if got := devName(prod, dev); got != want {
-			t.Errorf("devName(%q): got %q, want %q", prod, got, want)
+		if got := matchDev([]matchable{{name: prod}}, dev, true)[0]; got != want {
+			t.Errorf("matchDev(%q): got %q, want %q", prod, got, want)
 		}
 	}
 }

@@ -722,12 +722,7 @@ func (rd *reader) notFound(svc config.Service, i int, given, addr string) {
 		rd.prodError(svc, i, "%s is not in %s, which has no %s", given, rd.file, what)
 		return
 	}
-	dist := map[string]int{}
-	for _, c := range cands {
-		dist[c] = levenshtein(addr, c)
-	}
-	sort.SliceStable(cands, func(a, b int) bool { return dist[cands[a]] < dist[cands[b]] })
-	cands = cands[:min(5, len(cands))]
+	cands = config.Closest(addr, cands, 5, false)
 	rd.prodError(svc, i, "%s is not in %s; the closest %s: %s", given, rd.file, what, strings.Join(cands, ", "))
 }
 
@@ -843,26 +838,6 @@ func parseAddress(addr string) (module, typ, name string, ok bool) {
 	module = strings.Join(segs[:i], ".")
 	name, _, _ = cutKey(segs[i+1])
 	return module, segs[i], name, true
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func orList(items []string) string {
