@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prodlike/prodlike/config"
+	"github.com/prodlike/prodlike/emulators/postgres"
 	"github.com/prodlike/prodlike/profiles"
 	"github.com/prodlike/prodlike/profiles/truth"
 )
@@ -149,7 +150,7 @@ func pgParams(t *Target) []Finding {
 				Fix: "set a fixed value in the stand-in's parameters if the app depends on it"})
 			continue
 		}
-		s, ok := t.Dev.Postgres.Settings[name]
+		s, ok := pgSetting(t.Dev.Postgres.Settings, name)
 		if !ok {
 			out = append(out, Finding{Severity: Info, Subject: name, Message: fmt.Sprintf("prod sets %s, which the stand-in's Postgres does not know (an extension's setting not loaded, or a newer version's)", name), Prod: want,
 				Fix: "load the extension in dev too (shared_preload_libraries), or check the name"})
@@ -166,6 +167,20 @@ func pgParams(t *Target) []Finding {
 		})
 	}
 	return out
+}
+
+// pgSetting finds a setting by name the way Postgres does, ignoring case:
+// parameter groups write timezone, pg_settings names it TimeZone.
+func pgSetting(settings map[string]postgres.Setting, name string) (postgres.Setting, bool) {
+	if s, ok := settings[name]; ok {
+		return s, true
+	}
+	for n, s := range settings {
+		if strings.EqualFold(n, name) {
+			return s, true
+		}
+	}
+	return postgres.Setting{}, false
 }
 
 func isTLSParameter(name string) bool {

@@ -395,3 +395,18 @@ func TestReportOrderFollowsChecks(t *testing.T) {
 		t.Errorf("got env %q cloud %q project %q, want prod, aws, shop", r.Env, r.Cloud, r.Project)
 	}
 }
+
+func TestSettingNamesIgnoreCase(t *testing.T) {
+	f := matching(t)
+	s := svc(f, "db").Postgres.Settings
+	s["TimeZone"] = postgres.Setting{Value: "Europe/Berlin"}
+	delete(s, "timezone")
+	f.Prod.Services["db"].Postgres.Parameters["timezone"] = "UTC"
+	if got, want := failing(Run(Checks, f, nil, now)), []string{"PG-PARAM db timezone"}; !slices.Equal(got, want) {
+		t.Errorf("dev TimeZone Europe/Berlin, prod timezone UTC: got %q, want %q", got, want)
+	}
+	s["TimeZone"] = postgres.Setting{Value: "Etc/UTC"}
+	if got := failing(Run(Checks, f, nil, now)); len(got) > 0 {
+		t.Errorf("dev TimeZone Etc/UTC, prod timezone UTC: got %q, want none", got)
+	}
+}

@@ -44,7 +44,7 @@ func pgSettingEqual(name string, s postgres.Setting, prod string) bool {
 			return n1 == n2
 		}
 	}
-	if name == "timezone" || name == "log_timezone" {
+	if n := strings.ToLower(name); n == "timezone" || n == "log_timezone" {
 		return utcName(s.Value) == utcName(prod)
 	}
 	return strings.EqualFold(strings.TrimSpace(s.Value), strings.TrimSpace(prod))
