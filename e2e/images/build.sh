@@ -558,7 +558,11 @@ build_versitygw() {
 	fi
 	current "$ref" "$version" "$recipe" "$version" && return 0
 	log "building $ref:$version …"
-	"$bin" --version | grep -qF "Version  : $version" || die "$bin does not report version $version"
+	# Read the whole output first: grep -q stops reading at the first match,
+	# and under pipefail the writer's SIGPIPE would fail the check.
+	local reported
+	reported=$("$bin" --version) || die "$bin --version failed"
+	[[ $reported == *"Version  : $version"* ]] || die "$bin does not report version $version"
 	dir=$(mktemp -d "$cache/work/versitygw.XXXXXX")
 	work_dirs+=("$dir")
 	cp "$bin" "$dir/versitygw"
