@@ -120,6 +120,12 @@ type Service struct {
 	// stand-in's default name (DATABASE_URL → PRIMARY_DB_URL). From
 	// x-prodlike.env.
 	EnvNames map[string]string
+	// TLS makes a Postgres stand-in require TLS, as prod does (set by
+	// shaping from prod's rds.force_ssl or inline tls: true).
+	TLS bool
+	// AuthToken makes a Redis/Valkey stand-in require AUTH with this
+	// password, as prod does (set by shaping from prod's auth token).
+	AuthToken string
 	// Buckets are the buckets an s3 stand-in creates (x-prodlike.buckets).
 	Buckets []Bucket
 	// Queues are the queues an sqs stand-in creates (x-prodlike.queues).

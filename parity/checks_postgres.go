@@ -190,26 +190,7 @@ func isTLSParameter(name string) bool {
 // pgProdRequiresTLS says whether prod refuses connections without TLS, and
 // how prodlike knows.
 func pgProdRequiresTLS(t *Target) (required bool, because string) {
-	p := t.Prod.Postgres
-	if p.TLS != nil {
-		return *p.TLS, "prod's truth says so"
-	}
-	for _, name := range []string{"rds.force_ssl", "require_secure_transport"} {
-		if v, ok := p.Parameters[name]; ok {
-			b, _ := pgBool(v)
-			return b, fmt.Sprintf("%s is %s in prod's parameter group", name, v)
-		}
-	}
-	if t.Managed != nil && p.Version != "" {
-		if t.Managed.TLSDefault(p.Version) == "required" {
-			param := t.Managed.TLS.Parameter
-			if param == "" {
-				param = "TLS"
-			}
-			return true, fmt.Sprintf("%s defaults to requiring it on %s %s (%s)", t.Managed.Name, "Postgres", pgMajor(p.Version), param)
-		}
-	}
-	return false, ""
+	return truth.PostgresRequiresTLS(t.Prod.Managed, t.Prod.Postgres)
 }
 
 func pgTLS(t *Target) []Finding {
@@ -232,7 +213,7 @@ func pgTLS(t *Target) []Finding {
 		return []Finding{{
 			Message: fmt.Sprintf("prod requires TLS (%s) but the stand-in serves none, so the app's TLS path (sslmode, CA bundle) is never exercised in dev", because),
 			Dev:     "no TLS", Prod: "TLS required",
-			Fix: "stand-ins do not serve TLS yet: exercise the app's TLS settings (sslmode=verify-full and the cloud's CA bundle) against staging before promoting"}}
+			Fix: "let prodlike shape the stand-in from prod (prodlike up, without --no-shape): it then refuses plain connections and the app gets sslmode=require"}}
 	}
 	return nil
 }

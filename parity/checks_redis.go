@@ -198,7 +198,7 @@ func redisAuth(t *Target) []Finding {
 	return []Finding{{
 		Message: "prod requires AUTH (an auth token or RBAC user) but the stand-in accepts anyone, so a missing password in the app's configuration only shows in prod",
 		Dev:     "no auth", Prod: "AUTH required",
-		Fix: "set requirepass on the stand-in (x-prodlike.parameters: {requirepass: …}) and give the app the password in its REDIS_URL",
+		Fix: "let prodlike shape the stand-in from prod (prodlike up, without --no-shape): it then requires a password and the app gets it in its REDIS_URL",
 	}}
 }
 

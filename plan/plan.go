@@ -248,11 +248,23 @@ func (b builder) standin(svc config.Service) (Standin, error) {
 		if v := svc.Environment["POSTGRES_DB"]; v != "" {
 			opts = append(opts, postgres.WithDatabase(v))
 		}
+		if svc.TLS {
+			// Named after the container, so the same stand-in gets the same
+			// certificate on every run.
+			cert, key, err := emulators.DevCertificate(ContainerName(project, svc.Name), svc.Name, "localhost", "127.0.0.1")
+			if err != nil {
+				return Standin{}, err
+			}
+			opts = append(opts, postgres.WithTLS(cert, key))
+		}
 		st, err = postgres.New(image, opts...)
 	case config.KindRedis:
 		opts := []redis.Option{redis.WithConfig(svc.Parameters), redis.WithEnvNames(svc.EnvNames)}
 		if svc.Engine != "" {
 			opts = append(opts, redis.WithEngine(svc.Engine))
+		}
+		if svc.AuthToken != "" {
+			opts = append(opts, redis.WithPassword(svc.AuthToken))
 		}
 		st, err = redis.New(image, opts...)
 	case config.KindS3:

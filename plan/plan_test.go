@@ -97,6 +97,32 @@ func TestBuildInjectsStandinEnvIntoApp(t *testing.T) {
 	}
 }
 
+// TestBuildProdSecurity: a stand-in shaped to prod's TLS and AUTH serves
+// them, and the app's URLs say so.
+func TestBuildProdSecurity(t *testing.T) {
+	spec := shopSpec()
+	spec.Services[1].AuthToken = "tok"
+	spec.Services[2].TLS = true
+	p, err := Build(spec, Options{ImageMirror: "prodlike-offline"})
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	golden(t, "shop-tls-auth", p.String())
+	for k, want := range map[string]string{
+		"DATABASE_URL": "postgres://shop:p%40ss%20word@db:5432/shop?sslmode=require",
+		"REDIS_URL":    "redis://:tok@cache:6379/0",
+	} {
+		if got := p.App.Env[k]; got != want {
+			t.Errorf("app %s: got %q, want %q", k, got, want)
+		}
+	}
+	// The certificate is the same on every build: the stand-in is reused.
+	again, _ := Build(spec, Options{ImageMirror: "prodlike-offline"})
+	if again.Standins[1].Hash != p.Standins[1].Hash {
+		t.Error("two builds of the same TLS stand-in gave different hashes")
+	}
+}
+
 func TestHashChangesWithConfiguration(t *testing.T) {
 	base, err := Build(shopSpec(), Options{})
 	if err != nil {
@@ -111,6 +137,7 @@ func TestHashChangesWithConfiguration(t *testing.T) {
 		"version":     func(s *config.Spec) { s.Services[2].Image, s.Services[2].Version = "postgres:16", "16" },
 		"host port":   func(s *config.Spec) { s.Services[2].Ports[0].Host = 15432 },
 		"credentials": func(s *config.Spec) { s.Services[2].Environment["POSTGRES_PASSWORD"] = "other" },
+		"TLS":         func(s *config.Spec) { s.Services[2].TLS = true },
 	}
 	for name, change := range changes {
 		spec := shopSpec()

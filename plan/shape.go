@@ -82,9 +82,7 @@ func shapePostgres(svc config.Service, r *truth.Resource, note func(bool, string
 		value := effective[name]
 		switch {
 		case name == "rds.force_ssl" || name == "require_secure_transport" || name == "ssl":
-			if b := strings.ToLower(value); (b == "1" || b == "on" || b == "true") && name != "ssl" {
-				note(false, "prod requires TLS (%s=%s); the stand-in serves plain connections", name, value)
-			}
+			// TLS, below
 		case profiles.ManagedOnlyParameter("postgres", name):
 			note(false, "%s exists only on the managed service", name)
 		case strings.Contains(value, "{"):
@@ -117,8 +115,16 @@ func shapePostgres(svc config.Service, r *truth.Resource, note func(bool, string
 		note(true, "parameters %s", strings.Join(set, " "))
 	}
 	svc.Parameters = params
+	if required, because := truth.PostgresRequiresTLS(r.Managed, p); required && !svc.TLS {
+		svc.TLS = true
+		note(true, "TLS required, as in prod (%s): plain connections are refused and the app gets sslmode=require", because)
+	}
 	return svc
 }
+
+// DevAuthToken is the password a Redis/Valkey stand-in requires when prod
+// requires AUTH. It guards nothing: it only makes the app's client send one.
+const DevAuthToken = "prodlike-dev-auth-token"
 
 func shapeRedis(svc config.Service, r *truth.Resource, note func(bool, string, ...any)) config.Service {
 	rd := r.Redis
@@ -160,8 +166,9 @@ func shapeRedis(svc config.Service, r *truth.Resource, note func(bool, string, .
 	if rd.TLS {
 		note(false, "prod encrypts in transit; the stand-in serves plain TCP")
 	}
-	if rd.AuthToken {
-		note(false, "prod requires AUTH; the stand-in accepts anyone")
+	if rd.AuthToken && svc.AuthToken == "" {
+		svc.AuthToken = DevAuthToken
+		note(true, "AUTH required, as in prod: the app gets the stand-in's password in its URL")
 	}
 	if rd.ClusterMode {
 		note(false, "prod runs in cluster mode; the stand-in is standalone")

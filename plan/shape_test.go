@@ -49,6 +49,9 @@ func TestShape(t *testing.T) {
 	if cache.Image != "redis:7.1" || cache.Parameters["maxmemory-policy"] != "allkeys-lru" || cache.Parameters["reserved-memory-percent"] != "" {
 		t.Errorf("cache: got image %q parameters %v, want redis:7.1 with allkeys-lru and no ElastiCache-only parameter", cache.Image, cache.Parameters)
 	}
+	if !db.TLS || cache.AuthToken != DevAuthToken {
+		t.Errorf("got db TLS %v, cache auth token %q; want TLS and the dev token, as prod requires both", db.TLS, cache.AuthToken)
+	}
 	files, _ := shaped.Service("files")
 	if !files.Buckets[0].Versioning {
 		t.Errorf("files: got %+v, want versioning on as prod", files.Buckets)
@@ -62,10 +65,10 @@ func TestShape(t *testing.T) {
 		texts = append(texts, n.String())
 	}
 	for _, want := range []string{
-		"db: not shaped: prod requires TLS",
+		"db: shaped: TLS required, as in prod (prod's truth says so)",
 		"db: not shaped: preloading pg_cron",
 		"db: not shaped: rds.logical_replication exists only on the managed service",
-		"cache: not shaped: prod requires AUTH",
+		"cache: shaped: AUTH required, as in prod",
 		"files: not shaped: prod bucket shop-prod-reports matches no dev bucket",
 		"db: shaped: version 15.8 (was 15)",
 		"jobs: shaped: queue jobs dead-letters to jobs-dlq after 5 receives",
@@ -73,5 +76,38 @@ func TestShape(t *testing.T) {
 		if !slices.ContainsFunc(texts, func(s string) bool { return strings.HasPrefix(s, want) }) {
 			t.Errorf("notes: want one starting %q, got\n  %s", want, strings.Join(texts, "\n  "))
 		}
+	}
+}
+
+// TestShapeTLS: TLS follows the parameter group, then RDS's default for the
+// version.
+func TestShapeTLS(t *testing.T) {
+	spec := &config.Spec{Project: "shop", Services: []config.Service{
+		{Name: "db", Kind: config.KindPostgres, Engine: "postgres", Image: "postgres:15", Version: "15"},
+	}}
+	for _, tt := range []struct {
+		name    string
+		version string
+		params  map[string]string
+		want    bool
+	}{
+		{"RDS 15 requires TLS by default", "15.8", nil, true},
+		{"RDS 14 does not", "14.12", nil, false},
+		{"a parameter group that turns it off", "15.8", map[string]string{"rds.force_ssl": "0"}, false},
+		{"a parameter group that turns it on", "14.12", map[string]string{"rds.force_ssl": "1"}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			prod := &truth.Environment{Name: "prod", Cloud: "aws", Services: map[string]*truth.Resource{
+				"db": {Managed: "aws.rds-postgres", Postgres: &truth.Postgres{Engine: "postgres", Version: tt.version, Parameters: tt.params}},
+			}}
+			shaped, notes := Shape(spec, prod)
+			db, _ := shaped.Service("db")
+			if db.TLS != tt.want {
+				t.Errorf("TLS: got %v, want %v; notes %v", db.TLS, tt.want, notes)
+			}
+			if _, ok := db.Parameters["rds.force_ssl"]; ok {
+				t.Errorf("parameters: got %v, want no rds.force_ssl (RDS-only)", db.Parameters)
+			}
+		})
 	}
 }

@@ -22,7 +22,7 @@ func (p *Plan) String() string {
 	for _, s := range p.Standins {
 		fmt.Fprintf(&b, "  %s: %s, image %s\n", s.Service, strings.TrimSpace(cmp.Or(s.Engine, string(s.Kind))+" "+s.Version), s.Container.Image)
 		if len(s.Container.Cmd) > 0 {
-			fmt.Fprintf(&b, "    command  %s\n", strings.Join(s.Container.Cmd, " "))
+			fmt.Fprintf(&b, "    command  %s\n", commandString(s.Container.Cmd))
 		}
 		for _, k := range sortedKeys(s.Container.Env) {
 			fmt.Fprintf(&b, "    env      %s=%s\n", k, maskEnv(k, s.Container.Env[k]))
@@ -97,8 +97,28 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
-// maskEnv hides secrets: passwords in URLs and variables named like secrets.
+// commandString joins a command's words; a shell script given with sh -c
+// is shown by its size, not its text, and a password by ***.
+func commandString(cmd []string) string {
+	words := slices.Clone(cmd)
+	if len(words) > 2 && words[0] == "sh" && words[1] == "-c" {
+		words[2] = fmt.Sprintf("<script, %d lines>", strings.Count(words[2], "\n")+1)
+	}
+	for i := 1; i < len(words); i++ {
+		if words[i-1] == "--requirepass" {
+			words[i] = "***"
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// maskEnv hides secrets: passwords in URLs and variables named like secrets,
+// and shows PEM blocks (certificates) by their type.
 func maskEnv(name, value string) string {
+	if rest, ok := strings.CutPrefix(value, "-----BEGIN "); ok {
+		typ, _, _ := strings.Cut(rest, "-----")
+		return "<PEM " + strings.ToLower(typ) + ">"
+	}
 	upper := strings.ToUpper(name)
 	for _, w := range []string{"PASSWORD", "SECRET", "TOKEN", "KEY"} {
 		if strings.Contains(upper, w) && value != "" {

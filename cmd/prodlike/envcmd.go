@@ -13,6 +13,7 @@ import (
 
 func newEnvCmd(a *app) *cobra.Command {
 	var format string
+	var sh shaping
 	cmd := &cobra.Command{
 		Use:   "env",
 		Short: "Print the stand-ins' connection variables for this machine",
@@ -27,6 +28,8 @@ stand-ins as reached from this machine, for your shell, tests or IDE:
 			if !slices.Contains(output.EnvFormats, format) {
 				return usageError{fmt.Errorf("unknown --format %q: use one of %s", format, strings.Join(output.EnvFormats, ", "))}
 			}
+			// Shaped as up shapes: the URLs follow prod's TLS and AUTH.
+			a.shape = &sh
 			p, eng, err := a.planAndEngine(cmd.Context())
 			if err != nil {
 				return err
@@ -39,5 +42,6 @@ stand-ins as reached from this machine, for your shell, tests or IDE:
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "sh", "sh, dotenv, json or powershell")
+	shapeFlags(cmd.Flags(), &sh)
 	return cmd
 }

@@ -11,6 +11,7 @@ import (
 
 func newStatusCmd(a *app) *cobra.Command {
 	var format string
+	var sh shaping
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "List the project's services: state, image, live and prod version, ports",
@@ -19,6 +20,8 @@ func newStatusCmd(a *app) *cobra.Command {
 			if format != "table" && format != "json" {
 				return usageError{fmt.Errorf("unknown --format %q: use table or json", format)}
 			}
+			// Shaped as up shapes: the URLs follow prod's TLS and AUTH.
+			a.shape = &sh
 			p, eng, err := a.planAndEngine(cmd.Context())
 			if err != nil {
 				return err
@@ -34,5 +37,6 @@ func newStatusCmd(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "table or json")
+	shapeFlags(cmd.Flags(), &sh)
 	return cmd
 }

@@ -35,6 +35,9 @@ type options struct {
 	// envNames maps a default variable name (EnvURL) to the name the
 	// service wants instead.
 	envNames emulators.EnvNames
+	// tlsCert and tlsKey (PEM) make the server require TLS; nil for plain
+	// connections.
+	tlsCert, tlsKey []byte
 }
 
 func defaultOptions() options {
@@ -83,6 +86,13 @@ func WithEnvNames(names map[string]string) Option {
 	return func(o *options) { maps.Copy(o.envNames, names) }
 }
 
+// WithTLS makes the server require TLS, as RDS does with rds.force_ssl=1:
+// it serves certPEM with keyPEM (see emulators.DevCertificate), refuses
+// connections without TLS, and the connection URL says sslmode=require.
+func WithTLS(certPEM, keyPEM []byte) Option {
+	return func(o *options) { o.tlsCert, o.tlsKey = certPEM, keyPEM }
+}
+
 var parameterName = regexp.MustCompile(`^[a-z0-9_.]+$`)
 
 // validate reports every problem at once, in a stable order, each wrapping
@@ -119,6 +129,15 @@ func (o *options) validate() error {
 		}
 		if strings.ContainsRune(o.parameters[name], 0) {
 			bad("parameter %q: value contains a NUL byte", name)
+		}
+	}
+
+	if (len(o.tlsCert) == 0) != (len(o.tlsKey) == 0) {
+		bad("TLS needs both a certificate and a key")
+	}
+	for _, name := range tlsParameters {
+		if _, ok := o.parameters[name]; ok && len(o.tlsCert) > 0 {
+			bad("parameter %q: set by the stand-in's TLS", name)
 		}
 	}
 

@@ -86,9 +86,13 @@ func (s *Standin) Database() string { return s.opts.database }
 
 // Container describes the container: the official image's environment
 // variables, `postgres -c name=value …` with the parameters in name order,
-// and PGDATA pinned to DataDir. Each call returns fresh maps and slices.
+// and PGDATA pinned to DataDir. With TLS, a small shell step before the
+// image's entrypoint writes the certificate, the key (owned by postgres,
+// mode 0600, as the server insists) and a pg_hba.conf that refuses
+// connections without TLS, and the server is told to use them. Each call
+// returns fresh maps and slices.
 func (s *Standin) Container() emulators.Container {
-	return emulators.Container{
+	c := emulators.Container{
 		Image: s.image,
 		Env: map[string]string{
 			"POSTGRES_USER":     s.opts.user,
@@ -100,19 +104,61 @@ func (s *Standin) Container() emulators.Container {
 		Port:    Port,
 		DataDir: DataDir,
 	}
+	if s.TLS() {
+		c.Env[envTLSCert] = string(s.opts.tlsCert)
+		c.Env[envTLSKey] = string(s.opts.tlsKey)
+		c.Cmd = append([]string{"sh", "-c", tlsScript, "prodlike-tls"}, c.Cmd...)
+	}
+	return c
 }
 
+// TLS reports whether the stand-in requires TLS.
+func (s *Standin) TLS() bool { return len(s.opts.tlsCert) > 0 }
+
 func (s *Standin) cmd() []string {
+	params := maps.Clone(s.opts.parameters)
+	if s.TLS() {
+		params["ssl"] = "on"
+		params["ssl_cert_file"] = tlsDir + "/server.crt"
+		params["ssl_key_file"] = tlsDir + "/server.key"
+		params["hba_file"] = tlsDir + "/pg_hba.conf"
+	}
 	cmd := []string{"postgres"}
-	for _, name := range slices.Sorted(maps.Keys(s.opts.parameters)) {
-		cmd = append(cmd, "-c", name+"="+s.opts.parameters[name])
+	for _, name := range slices.Sorted(maps.Keys(params)) {
+		cmd = append(cmd, "-c", name+"="+params[name])
 	}
 	return cmd
 }
 
+// Where the TLS step keeps its files, and the variables that carry them in.
+const (
+	tlsDir     = "/tmp/prodlike-tls"
+	envTLSCert = "PRODLIKE_TLS_CERT"
+	envTLSKey  = "PRODLIKE_TLS_KEY"
+)
+
+// tlsParameters are the server parameters TLS sets; New refuses them from
+// elsewhere when TLS is on.
+var tlsParameters = []string{"hba_file", "ssl", "ssl_cert_file", "ssl_key_file"}
+
+// tlsScript runs as the container's user (root in the official image,
+// which then drops to postgres) before the image's entrypoint, with the
+// server's command line as its arguments. Local (socket) connections stay
+// trusted, as in the official image, so init scripts keep working; TCP
+// needs TLS and a password (md5 also accepts SCRAM passwords).
+const tlsScript = `set -eu
+d=` + tlsDir + `
+mkdir -p "$d"
+printf '%s\n' "$` + envTLSCert + `" >"$d/server.crt"
+(umask 077 && printf '%s\n' "$` + envTLSKey + `" >"$d/server.key")
+printf 'local all all trust\nhostssl all all all md5\nhostnossl all all all reject\n' >"$d/pg_hba.conf"
+if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$d"; fi
+exec docker-entrypoint.sh "$@"`
+
 // URL returns the connection URL for a client that reaches the stand-in at
 // ep: postgres://user:password@host:port/db?sslmode=disable, with user,
-// password and database escaped.
+// password and database escaped; sslmode=require when the stand-in
+// requires TLS (encrypted, not verified: the certificate is a dev one).
 func (s *Standin) URL(ep emulators.Endpoint) string {
 	u := url.URL{
 		Scheme:   "postgres",
@@ -121,6 +167,9 @@ func (s *Standin) URL(ep emulators.Endpoint) string {
 		Path:     "/" + s.opts.database,
 		RawPath:  "/" + url.PathEscape(s.opts.database),
 		RawQuery: "sslmode=disable",
+	}
+	if s.TLS() {
+		u.RawQuery = "sslmode=require"
 	}
 	return u.String()
 }

@@ -1,7 +1,10 @@
 package truth
 
 import (
+	"cmp"
+	"fmt"
 	"maps"
+	"strings"
 
 	"github.com/prodlike/prodlike/profiles"
 )
@@ -22,4 +25,36 @@ func EffectiveParameters(managed, engine, version string, own map[string]string)
 	}
 	maps.Copy(out, own)
 	return out
+}
+
+// PostgresRequiresTLS reports whether prod's Postgres refuses connections
+// without TLS, and why: the truth's own tls, else its parameter group
+// (rds.force_ssl, require_secure_transport), else the managed service's
+// default for the version (RDS from 15 on). Shaping and parity both ask it.
+func PostgresRequiresTLS(managed string, p *Postgres) (required bool, because string) {
+	if p.TLS != nil {
+		return *p.TLS, "prod's truth says so"
+	}
+	for _, name := range []string{"rds.force_ssl", "require_secure_transport"} {
+		if v, ok := p.Parameters[name]; ok {
+			return isOn(v), fmt.Sprintf("%s is %s in prod's parameter group", name, v)
+		}
+	}
+	svc, err := profiles.Lookup(managed)
+	if err != nil || p.Version == "" || svc.TLSDefault(p.Version) != "required" {
+		return false, ""
+	}
+	param := cmp.Or(svc.TLS.Parameter, "TLS")
+	major, _, _ := strings.Cut(p.Version, ".")
+	return true, fmt.Sprintf("%s defaults to requiring it on Postgres %s (%s)", svc.Name, major, param)
+}
+
+// isOn reads a boolean parameter value as Postgres and MySQL-style groups
+// write them.
+func isOn(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "on", "true", "yes":
+		return true
+	}
+	return false
 }
