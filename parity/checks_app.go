@@ -144,8 +144,8 @@ func isShell(p string) bool {
 func imageStartTime(t *Target) []Finding {
 	d := t.Dev.App.StartTime
 	if d == 0 {
-		return []Finding{{Severity: Info, Message: "the app's start time was not measured: this version of prodlike does not record it yet",
-			Fix: "time the app's start by hand (prodlike logs shows when it is ready) until prodlike records it"}}
+		return []Finding{{Severity: Info, Message: "the app's start time was not measured: prodlike measures it when it starts the app's container, and this container was started otherwise or before",
+			Fix: "let prodlike start the app (prodlike down, then prodlike up or prodlike parity) so that it measures the start"}}
 	}
 	if d <= slowStart {
 		return nil

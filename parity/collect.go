@@ -78,6 +78,7 @@ func collectApp(ctx context.Context, p *plan.Plan, status stack.ServiceStatus, i
 	}
 	a.Env = maps.Clone(p.App.Env)
 	a.Injected = maps.Clone(p.App.Injected)
+	a.StartTime = status.StartToReady
 	ref := p.App.Image
 	if status.Image != "" {
 		ref = status.Image

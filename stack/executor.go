@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prodlike/prodlike/config"
@@ -26,6 +27,7 @@ type Executor struct {
 	portFree    func(hostIP string, port int) bool
 	self        SelfImage
 	selfBuild   selfBuild
+	startTimes  *StartTimes
 }
 
 // Option configures an Executor.
@@ -46,6 +48,12 @@ func WithWaitTimeout(d time.Duration) Option { return func(x *Executor) { x.wait
 
 // WithStopTimeout is how long a container gets to exit on stop (default 10 s).
 func WithStopTimeout(d time.Duration) Option { return func(x *Executor) { x.stopTimeout = d } }
+
+// WithStartTimes keeps each started service's start-to-ready time in
+// times, and Status reads them back.
+func WithStartTimes(times StartTimes) Option {
+	return func(x *Executor) { x.startTimes = &times }
+}
 
 // WithPortCheck replaces the check that a host port is free (for tests).
 func WithPortCheck(free func(hostIP string, port int) bool) Option {
@@ -80,6 +88,9 @@ type Running struct {
 	Container Container
 	Reused    bool
 	Elapsed   time.Duration
+	// StartToReady is how long the container took from its start to ready
+	// (what a deploy waits for); 0 when reused.
+	StartToReady time.Duration
 }
 
 // run tracks what one Up created, so that a failed or interrupted Up can
@@ -204,7 +215,24 @@ func (x *Executor) up(parent context.Context, p *plan.Plan, info Info, existing 
 	if app != nil {
 		res.Services = append(res.Services, *app)
 	}
+	x.recordStartTimes(p.Project, res.Services)
 	return res, nil
+}
+
+// recordStartTimes keeps the start-to-ready times of the services this run
+// started. Losing them costs only a measurement, so a failure is a notice.
+func (x *Executor) recordStartTimes(project string, services []Running) {
+	if x.startTimes == nil {
+		return
+	}
+	for _, r := range services {
+		if r.Reused || r.StartToReady == 0 {
+			continue
+		}
+		if err := x.startTimes.Record(project, r.Service, r.Container.ID, r.StartToReady, x.now()); err != nil {
+			x.emit(r.Service, StateNotice, x.now(), "start time not kept: "+err.Error(), nil)
+		}
+	}
 }
 
 func (x *Executor) emit(service string, state State, start time.Time, detail string, err error) {
@@ -278,7 +306,7 @@ func (x *Executor) startStandin(ctx context.Context, p *plan.Plan, info Info, s 
 		Ready:     s.Standin.Ready,
 		Timeout:   x.waitTimeout,
 	}
-	c, err := x.runContainer(ctx, s.Service, spec, start, r)
+	c, startToReady, err := x.runContainer(ctx, s.Service, spec, start, r)
 	if err != nil {
 		return Running{}, err
 	}
@@ -286,7 +314,7 @@ func (x *Executor) startStandin(ctx context.Context, p *plan.Plan, info Info, s 
 		return Running{}, err
 	}
 	x.emit(s.Service, StateReady, start, readyDetail(image, c, s.Container.Port), nil)
-	return Running{Service: s.Service, Container: c, Elapsed: x.now().Sub(start)}, nil
+	return Running{Service: s.Service, Container: c, Elapsed: x.now().Sub(start), StartToReady: startToReady}, nil
 }
 
 // configure shapes a ready stand-in that is configured through its own API
@@ -357,12 +385,12 @@ func (x *Executor) startApp(ctx context.Context, p *plan.Plan, info Info, old Co
 	for _, port := range a.Ports {
 		spec.Ports = append(spec.Ports, toPort(port))
 	}
-	c, err := x.runContainer(ctx, a.Service, spec, start, r)
+	c, startToReady, err := x.runContainer(ctx, a.Service, spec, start, r)
 	if err != nil {
 		return Running{}, err
 	}
 	x.emit(a.Service, StateReady, start, readyDetail(a.Image, c, a.HealthPort), nil)
-	return Running{Service: a.Service, Container: c, Elapsed: x.now().Sub(start)}, nil
+	return Running{Service: a.Service, Container: c, Elapsed: x.now().Sub(start), StartToReady: startToReady}, nil
 }
 
 // appImage builds the app's image when it has a build section and the image
@@ -403,14 +431,20 @@ func (x *Executor) pull(ctx context.Context, service, image string, start time.T
 
 // runContainer runs spec, moving a taken host port to a free one and saying
 // so, and tracks the container for rollback.
-func (x *Executor) runContainer(ctx context.Context, service string, spec ContainerSpec, start time.Time, r *run) (Container, error) {
+// runContainer runs the container and returns it with the time it took from
+// its start to ready.
+func (x *Executor) runContainer(ctx context.Context, service string, spec ContainerSpec, start time.Time, r *run) (Container, time.Duration, error) {
 	for i, port := range spec.Ports {
 		if port.Host != 0 && port.Protocol != "udp" && !x.portFree(port.HostIP, port.Host) {
 			x.emit(service, StateNotice, start, fmt.Sprintf("host port %d is in use: publishing %d/%s on a free port instead", port.Host, port.Container, protoOr(port.Protocol)), nil)
 			spec.Ports[i].Host = 0
 		}
 	}
-	spec.Started = func() { x.emit(service, StateStarting, start, spec.Image, nil) }
+	var started atomic.Int64 // UnixNano; the engine may call Started from its own goroutine
+	spec.Started = func() {
+		started.Store(x.now().UnixNano())
+		x.emit(service, StateStarting, start, spec.Image, nil)
+	}
 	x.emit(service, StateCreating, start, spec.Image, nil)
 	c, err := x.engine.Run(ctx, spec)
 	if c.ID != "" {
@@ -432,7 +466,10 @@ func (x *Executor) runContainer(ctx context.Context, service string, spec Contai
 			r.addContainer(c.ID)
 		}
 	}
-	return c, err
+	if err != nil || started.Load() == 0 {
+		return c, 0, err
+	}
+	return c, x.now().Sub(time.Unix(0, started.Load())), nil
 }
 
 // rollback removes what a failed Up created. It runs on its own context: the

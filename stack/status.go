@@ -33,6 +33,9 @@ type ServiceStatus struct {
 	// InPlan is false for containers of the project that the compose file
 	// no longer declares.
 	InPlan bool
+	// StartToReady is how long the container took from its start to ready
+	// when up measured it (WithStartTimes); 0 when unknown.
+	StartToReady time.Duration
 }
 
 // Status reports each service of the plan, plus any container of the project
@@ -69,6 +72,14 @@ func (x *Executor) Status(ctx context.Context, p *plan.Plan) (Info, []ServiceSta
 		st := fromContainer(c.Service(), c.Labels[LabelKind], c.Image, c)
 		st.ProdVersion = c.Labels[LabelVersion]
 		out = append(out, st)
+	}
+
+	if x.startTimes != nil {
+		for i := range out {
+			if c, ok := byService[out[i].Service]; ok {
+				out[i].StartToReady, _ = x.startTimes.Lookup(p.Project, out[i].Service, c.ID)
+			}
+		}
 	}
 
 	var wg sync.WaitGroup

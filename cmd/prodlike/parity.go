@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -175,13 +176,29 @@ func ensureRunning(ctx context.Context, a *app, x *stack.Executor, p *plan.Plan,
 }
 
 // executor makes the executor commands that start the stack use.
-func (a *app) executor(eng stack.Engine, p *plan.Plan, timeout time.Duration) *stack.Executor {
+func (a *app) executor(eng stack.Engine, p *plan.Plan, timeout time.Duration, extra ...stack.Option) *stack.Executor {
 	progress := output.NewProgress(a.stderr, nameWidth(p), a.verbose)
 	opts := []stack.Option{stack.WithSink(progress), stack.WithWaitTimeout(timeout)}
 	if usesSelf(p) {
 		opts = append(opts, stack.WithSelfImage(a.self()))
 	}
-	return stack.New(eng, opts...)
+	if t, ok := a.startTimes(); ok {
+		opts = append(opts, stack.WithStartTimes(t))
+	}
+	return stack.New(eng, append(opts, extra...)...)
+}
+
+// startTimes is where up keeps each service's measured start-to-ready
+// time for parity: prodlike's directory in the user's cache.
+func (a *app) startTimes() (stack.StartTimes, bool) {
+	dir := a.getenv("XDG_CACHE_HOME")
+	if dir == "" {
+		var err error
+		if dir, err = os.UserCacheDir(); err != nil {
+			return stack.StartTimes{}, false
+		}
+	}
+	return stack.StartTimes{Dir: filepath.Join(dir, "prodlike", "start-times")}, true
 }
 
 // writeReport writes the report to stdout, or to path when one is given

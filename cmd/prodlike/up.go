@@ -38,8 +38,10 @@ whose configuration has not changed are reused, so a second up is quick.
 
 When the compose file declares environments, the stand-ins are shaped from
 the prod truth of the first one (or --env): prod's engine version, its
-parameter group and the cloud's defaults, bucket versioning and CORS, queue
-attributes and redrive. What prod has and a stand-in cannot (TLS, AUTH,
+parameter group and the cloud's defaults, TLS where prod requires it
+(Postgres: plain connections refused, the app gets sslmode=require), AUTH
+(Redis/Valkey: the app gets a password), bucket versioning and CORS, queue
+attributes and redrive. What prod has and a stand-in cannot (Redis TLS,
 cluster mode) is listed, and prodlike parity reports it. --no-shape runs the
 stand-ins exactly as the compose file declares them.
 
@@ -81,12 +83,7 @@ func (a *app) up(ctx context.Context, o upOptions) error {
 	if err != nil {
 		return err
 	}
-	progress := output.NewProgress(a.stderr, nameWidth(p), a.verbose)
-	opts := []stack.Option{stack.WithSink(progress), stack.WithBuild(o.build), stack.WithWaitTimeout(o.timeout)}
-	if usesSelf(p) {
-		opts = append(opts, stack.WithSelfImage(a.self()))
-	}
-	x := stack.New(eng, opts...)
+	x := a.executor(eng, p, o.timeout, stack.WithBuild(o.build))
 	start := time.Now()
 	res, err := x.Up(ctx, p)
 	if err != nil {
