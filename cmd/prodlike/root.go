@@ -130,6 +130,7 @@ image against them.`,
 	f.StringVar(&a.mirror, "image-mirror", "", "registry prefix for stand-in images from Docker Hub, e.g. mirror.example.com/dockerhub (env PRODLIKE_IMAGE_MIRROR; x-prodlike.image-mirror)")
 	f.BoolVarP(&a.verbose, "verbose", "v", false, "show pull and build output")
 	root.AddCommand(
+		newInitCmd(a),
 		newUpCmd(a),
 		newDownCmd(a),
 		newStatusCmd(a),
