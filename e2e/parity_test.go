@@ -5,6 +5,7 @@ package e2e
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -111,6 +112,13 @@ func TestParity(t *testing.T) {
 		}
 	}
 	t.Logf("findings at warn with a matching prod (the baseline): %q", base.counted())
+	// Shaping made the stand-in require TLS as RDS 15 does, and parity
+	// started the app itself, so it measured its start.
+	for _, id := range []string{"PG-TLS", "IMAGE-START-TIME"} {
+		if st := base.status(id); st != "pass" {
+			t.Errorf("matching prod: %s is %q, want pass", id, st)
+		}
+	}
 
 	// On the running stack parity only reads facts.
 	warm := prodlike(t, dir, nil, "-p", project, "parity")
@@ -119,8 +127,21 @@ func TestParity(t *testing.T) {
 	}
 	t.Logf("parity on the running stack took %.3fs", warm.took.Seconds())
 
-	// Dev uses an extension RDS does not allow.
+	// The TLS RDS requires: the URLs say sslmode=require, the app's own
+	// connections are encrypted, and a plain connection is refused.
 	env := hostEnv(t, dir, project)
+	if !strings.Contains(env["DATABASE_URL"], "sslmode=require") {
+		t.Errorf("env DATABASE_URL %q: want sslmode=require, as prod requires TLS", env["DATABASE_URL"])
+	}
+	if n := psql(t, env["DATABASE_URL"], "SELECT count(*) FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE backend_type = 'client backend' AND NOT ssl"); n != "0" {
+		t.Errorf("%s client connections without TLS, want 0", n)
+	}
+	plain := strings.Replace(env["DATABASE_URL"], "sslmode=require", "sslmode=disable", 1)
+	if out, err := exec.Command("psql", plain, "-Atc", "SELECT 1").CombinedOutput(); err == nil || !strings.Contains(string(out), "no encryption") {
+		t.Errorf("a plain connection: got %v, %s; want it refused (pg_hba: no encryption)", err, out)
+	}
+
+	// Dev uses an extension RDS does not allow.
 	psql(t, env["DATABASE_URL"], "CREATE EXTENSION IF NOT EXISTS file_fdw")
 
 	// A prod that differs in major version, a parameter, a queue attribute
@@ -213,6 +234,16 @@ func TestParity(t *testing.T) {
 	if r.code != 2 {
 		t.Errorf("parity without Docker: got exit %d, want 2\n%s", r.code, r.stderr)
 	}
+}
+
+// status returns the status of check id in the report, "" if absent.
+func (r *parityJSON) status(id string) string {
+	for _, c := range r.Checks {
+		if c.ID == id {
+			return c.Status
+		}
+	}
+	return ""
 }
 
 // newFindings returns the counted findings of r that the baseline does not

@@ -160,16 +160,20 @@ exec docker-entrypoint.sh "$@"`
 // password and database escaped; sslmode=require when the stand-in
 // requires TLS (encrypted, not verified: the certificate is a dev one).
 func (s *Standin) URL(ep emulators.Endpoint) string {
+	if s.TLS() {
+		return s.url(ep, "require")
+	}
+	return s.url(ep, "disable")
+}
+
+func (s *Standin) url(ep emulators.Endpoint, sslmode string) string {
 	u := url.URL{
 		Scheme:   "postgres",
 		User:     url.UserPassword(s.opts.user, s.opts.password),
 		Host:     ep.Addr(),
 		Path:     "/" + s.opts.database,
 		RawPath:  "/" + url.PathEscape(s.opts.database),
-		RawQuery: "sslmode=disable",
-	}
-	if s.TLS() {
-		u.RawQuery = "sslmode=require"
+		RawQuery: "sslmode=" + sslmode,
 	}
 	return u.String()
 }
@@ -202,8 +206,12 @@ func (s *Standin) Ready(ctx context.Context, ep emulators.Endpoint) error {
 
 // connect opens one connection as the stand-in's user. It uses the simple
 // query protocol, so each query costs one round trip (no prepare).
+//
+// prodlike's own connections prefer TLS and fall back to plain ones, so that
+// they reach a stand-in whether or not it was started requiring TLS (a
+// stack shaped by up, read by a command told --no-shape).
 func (s *Standin) connect(ctx context.Context, ep emulators.Endpoint, timeout time.Duration) (*pgx.Conn, error) {
-	cfg, err := pgx.ParseConfig(s.URL(ep))
+	cfg, err := pgx.ParseConfig(s.url(ep, "prefer"))
 	if err != nil {
 		return nil, fmt.Errorf("connection config: %w", err)
 	}
