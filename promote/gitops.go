@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/prodlike/prodlike/internal/textdiff"
 )
 
 // Change is a planned edit of one GitOps file: its bytes before and after,
@@ -21,7 +23,7 @@ type Change struct {
 func (c Change) Changed() bool { return !bytes.Equal(c.Before, c.After) }
 
 // Diff is a unified diff of the changed lines, "" when nothing changes.
-func (c Change) Diff() string { return unifiedDiff(c.File, c.Before, c.After) }
+func (c Change) Diff() string { return textdiff.Unified(c.File, c.Before, c.After, 2) }
 
 // Write replaces the file with After through a temporary file in the same
 // directory, keeping its mode. It writes nothing when nothing changes, and

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/prodlike/prodlike/internal/textdiff"
 )
 
 var (
@@ -55,7 +57,7 @@ func runEdits(t *testing.T, cases []editCase, edit func([]byte) ([]byte, string,
 				t.Fatal(err)
 			}
 			if string(got) != want {
-				t.Errorf("got:\n%s\nwant:\n%s\ndiff (want → got):\n%s", got, want, unifiedDiff("file", []byte(want), got))
+				t.Errorf("got:\n%s\nwant:\n%s\ndiff (want → got):\n%s", got, want, textdiff.Unified("file", []byte(want), got, 2))
 			}
 			if s := fill.Replace(tt.summary); summary != s {
 				t.Errorf("summary: got %q, want %q", summary, s)

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/prodlike/prodlike/config"
+	"github.com/prodlike/prodlike/internal/textdiff"
 	"github.com/prodlike/prodlike/profiles/truth"
 )
 
@@ -147,7 +148,7 @@ func (a *app) runInit(ctx context.Context, o initOptions) error {
 	}
 	if o.dryRun {
 		for _, f := range changed {
-			fmt.Fprint(a.stdout, unifiedDiff(f.Shown, f.before, f.after))
+			fmt.Fprint(a.stdout, textdiff.Unified(f.Shown, f.before, f.after, 1))
 		}
 		fmt.Fprintln(a.stdout, "dry run: nothing written")
 		return nil
@@ -324,116 +325,4 @@ func replaceFile(path, tmp string, content []byte) error {
 		return err
 	}
 	return nil
-}
-
-// unifiedDiff renders the difference between two versions of a file as a
-// unified diff with one line of context.
-func unifiedDiff(name string, before, after []byte) string {
-	a, b := diffLines(before), diffLines(after)
-	// Longest common subsequence, on what is left once the common head
-	// and tail are set aside (init only adds lines, so that is little).
-	head := 0
-	for head < len(a) && head < len(b) && a[head] == b[head] {
-		head++
-	}
-	tail := 0
-	for tail < len(a)-head && tail < len(b)-head && a[len(a)-1-tail] == b[len(b)-1-tail] {
-		tail++
-	}
-	x, y := a[head:len(a)-tail], b[head:len(b)-tail]
-	lcs := make([][]int, len(x)+1)
-	for i := range lcs {
-		lcs[i] = make([]int, len(y)+1)
-	}
-	for i := len(x) - 1; i >= 0; i-- {
-		for j := len(y) - 1; j >= 0; j-- {
-			if x[i] == y[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
-	type op struct {
-		kind byte // ' ', '-' or '+'
-		text string
-	}
-	var ops []op
-	for _, l := range a[:head] {
-		ops = append(ops, op{' ', l})
-	}
-	i, j := 0, 0
-	for i < len(x) || j < len(y) {
-		switch {
-		case i < len(x) && j < len(y) && x[i] == y[j]:
-			ops = append(ops, op{' ', x[i]})
-			i, j = i+1, j+1
-		case i < len(x) && (j == len(y) || lcs[i+1][j] >= lcs[i][j+1]):
-			ops = append(ops, op{'-', x[i]})
-			i++
-		default:
-			ops = append(ops, op{'+', y[j]})
-			j++
-		}
-	}
-	for _, l := range a[len(a)-tail:] {
-		ops = append(ops, op{' ', l})
-	}
-
-	const around = 1 // lines of context
-	var out strings.Builder
-	fmt.Fprintf(&out, "--- %s\n+++ %s\n", name, name)
-	oldLine, newLine := make([]int, len(ops)+1), make([]int, len(ops)+1)
-	for k, o := range ops {
-		oldLine[k+1], newLine[k+1] = oldLine[k], newLine[k]
-		if o.kind != '+' {
-			oldLine[k+1]++
-		}
-		if o.kind != '-' {
-			newLine[k+1]++
-		}
-	}
-	for k := 0; k < len(ops); {
-		if ops[k].kind == ' ' {
-			k++
-			continue
-		}
-		start := max(0, k-around)
-		end := k
-		for end < len(ops) {
-			if ops[end].kind != ' ' {
-				end++
-				continue
-			}
-			next := end
-			for next < len(ops) && ops[next].kind == ' ' {
-				next++
-			}
-			if next == len(ops) || next-end > 2*around {
-				end = min(len(ops), end+around)
-				break
-			}
-			end = next
-		}
-		fmt.Fprintf(&out, "@@ -%d,%d +%d,%d @@\n", oldLine[start]+1, oldLine[end]-oldLine[start], newLine[start]+1, newLine[end]-newLine[start])
-		for _, o := range ops[start:end] {
-			out.WriteByte(o.kind)
-			out.WriteString(o.text)
-			out.WriteByte('\n')
-		}
-		k = end
-	}
-	return out.String()
-}
-
-func diffLines(b []byte) []string {
-	s := strings.TrimSuffix(string(b), "\n")
-	if s == "" {
-		return nil
-	}
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimSuffix(l, "\r")
-	}
-	return lines
 }

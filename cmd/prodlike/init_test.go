@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 
@@ -332,23 +331,6 @@ func TestInitErrors(t *testing.T) {
 				t.Errorf("the compose file changed:\n%s", after)
 			}
 		})
-	}
-}
-
-func TestUnifiedDiff(t *testing.T) {
-	before := "a\nb\nc\nd\ne\nf\n"
-	after := "a\nb\nB\nc\nd\ne\nf\nF\n"
-	want := "--- f\n+++ f\n@@ -2,2 +2,3 @@\n b\n+B\n c\n@@ -6,1 +7,2 @@\n f\n+F\n"
-	if got := unifiedDiff("f", []byte(before), []byte(after)); got != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
-	}
-	close := "a\nb\nc\n"
-	want = "--- f\n+++ f\n@@ -1,3 +1,5 @@\n a\n+x\n b\n+y\n c\n"
-	if got := unifiedDiff("f", []byte(close), []byte("a\nx\nb\ny\nc\n")); got != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
-	}
-	if got := unifiedDiff("f", []byte("x: {a: 1}\n"), []byte("x: {a: 1, b: 2}\n")); !slices.Equal(strings.Split(got, "\n")[3:5], []string{"-x: {a: 1}", "+x: {a: 1, b: 2}"}) {
-		t.Errorf("a changed line: got\n%s", got)
 	}
 }
 

@@ -1,4 +1,7 @@
-package promote
+// Package textdiff renders the difference between two versions of a text
+// file as a unified diff, for commands that show a change before (or
+// instead of) writing it: init's and promote's dry runs.
+package textdiff
 
 import (
 	"bytes"
@@ -6,18 +9,16 @@ import (
 	"strings"
 )
 
-// diffContext is how many unchanged lines surround a change in a diff.
-const diffContext = 2
-
 // diffOp is one line of a diff: kept (' '), removed ('-') or added ('+').
 type diffOp struct {
 	kind byte
 	line string // with its line ending, which is compared but not shown
 }
 
-// unifiedDiff shows the lines that differ between a and b as a unified
-// diff with a little context; "" when they are equal.
-func unifiedDiff(name string, a, b []byte) string {
+// Unified shows the lines that differ between a and b as a unified diff
+// with context unchanged lines around each change; "" when they are equal.
+// Line endings are compared but not shown.
+func Unified(name string, a, b []byte, context int) string {
 	if bytes.Equal(a, b) {
 		return ""
 	}
@@ -37,11 +38,11 @@ func unifiedDiff(name string, a, b []byte) string {
 		for i := first; i < len(ops); i++ {
 			if ops[i].kind != ' ' {
 				last = i
-			} else if i-last > 2*diffContext {
+			} else if i-last > 2*context {
 				break
 			}
 		}
-		from, to := max(first-diffContext, start), min(last+diffContext+1, len(ops))
+		from, to := max(first-context, start), min(last+context+1, len(ops))
 		writeHunk(&out, ops, from, to)
 		start = to
 	}

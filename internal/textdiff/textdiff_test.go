@@ -1,6 +1,7 @@
-package promote
+package textdiff
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -64,9 +65,26 @@ func TestUnifiedDiff(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := unifiedDiff("f", []byte(tt.a), []byte(tt.b)); got != tt.want {
+			if got := Unified("f", []byte(tt.a), []byte(tt.b), 2); got != tt.want {
 				t.Errorf("got:\n%s\nwant:\n%s", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestUnifiedOneLineOfContext(t *testing.T) {
+	before := "a\nb\nc\nd\ne\nf\n"
+	after := "a\nb\nB\nc\nd\ne\nf\nF\n"
+	want := "--- f\n+++ f\n@@ -2,2 +2,3 @@\n b\n+B\n c\n@@ -6,1 +7,2 @@\n f\n+F\n"
+	if got := Unified("f", []byte(before), []byte(after), 1); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	close := "a\nb\nc\n"
+	want = "--- f\n+++ f\n@@ -1,3 +1,5 @@\n a\n+x\n b\n+y\n c\n"
+	if got := Unified("f", []byte(close), []byte("a\nx\nb\ny\nc\n"), 1); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	if got := Unified("f", []byte("x: {a: 1}\n"), []byte("x: {a: 1, b: 2}\n"), 1); !slices.Equal(strings.Split(got, "\n")[3:5], []string{"-x: {a: 1}", "+x: {a: 1, b: 2}"}) {
+		t.Errorf("a changed line: got\n%s", got)
 	}
 }
