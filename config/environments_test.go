@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
@@ -94,4 +95,76 @@ func unjoin(err error) []error {
 		return j.Unwrap()
 	}
 	return []error{err}
+}
+
+func TestPromotionTargets(t *testing.T) {
+	spec := mustLoad(t, Options{WorkDir: "testdata/environments", Files: []string{"promote.yaml"}})
+	// Declared order, not sorted: promotions move an image along it.
+	if got, want := spec.EnvironmentNames(), []string{"dev", "staging", "qa", "prod"}; !slices.Equal(got, want) {
+		t.Errorf("EnvironmentNames: got %q, want %q", got, want)
+	}
+	staging, _ := spec.Environment("staging")
+	if staging.Image != "registry.example.com/shop/api" {
+		t.Errorf("staging image: got %q, want registry.example.com/shop/api", staging.Image)
+	}
+	want := &GitOps{File: "deploy/staging/kustomization.yaml", Path: filepath.Join(spec.Dir, "deploy", "staging", "kustomization.yaml"), Image: "shop-api"}
+	if !reflect.DeepEqual(staging.GitOps, want) {
+		t.Errorf("staging gitops: got %+v, want %+v (the file resolved against the project directory %s)", staging.GitOps, want, spec.Dir)
+	}
+	prod, _ := spec.Environment("prod")
+	want = &GitOps{File: "/srv/charts/shop/values-prod.yaml", Path: "/srv/charts/shop/values-prod.yaml", Key: "image.digest"}
+	if prod.Image != "registry.example.com/shop/api:release" || !reflect.DeepEqual(prod.GitOps, want) {
+		t.Errorf("prod: got image %q, gitops %+v; want registry.example.com/shop/api:release and %+v", prod.Image, prod.GitOps, want)
+	}
+	if dev, _ := spec.Environment("dev"); dev.Image != "" || dev.GitOps != nil {
+		t.Errorf("dev: got image %q, gitops %+v; want neither", dev.Image, dev.GitOps)
+	}
+
+	// The target before prod is staging: qa, declared between them, is no
+	// promotion target (no image:), and dev before staging is none either.
+	for _, tt := range []struct {
+		env, want string
+		ok        bool
+	}{
+		{"prod", "staging", true},
+		{"qa", "staging", true},
+		{"staging", "", false},
+		{"dev", "", false},
+		{"nope", "", false},
+	} {
+		got, ok := spec.PromotedBefore(tt.env)
+		if got.Name != tt.want || ok != tt.ok {
+			t.Errorf("PromotedBefore(%q): got %q, %v; want %q, %v", tt.env, got.Name, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestPromotionTargetErrors(t *testing.T) {
+	_, err := Load(context.Background(), Options{WorkDir: "testdata/environments", Files: []string{"bad-promote.yaml"}})
+	if !errors.Is(err, ErrInvalid) {
+		t.Fatalf("got %v, want ErrInvalid", err)
+	}
+	var got []string
+	for _, e := range unjoin(err) {
+		var ce *Error
+		if errors.As(e, &ce) {
+			got = append(got, ce.Error())
+		}
+	}
+	want := []string{
+		`bad-promote.yaml:9: x-prodlike.environments.staging.image: "https://registry.example.com/shop/api": an image reference has no scheme; write it as registry.example.com/shop/api`,
+		`bad-promote.yaml:10: x-prodlike.environments.staging.gitops: image: and key: exclude each other: image: names a kustomization images: entry, key: a Helm values key; keep one`,
+		`bad-promote.yaml:13: x-prodlike.environments.qa.image: "registry.example.com/shop/api@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" names a digest; promote copies the digest that passed parity, so name only the repository and, if you like, a tag`,
+		`bad-promote.yaml:14: x-prodlike.environments.qa.gitops.colour: unknown key; allowed keys are file, image, key`,
+		`bad-promote.yaml:14: x-prodlike.environments.qa.gitops: missing file: the kustomization.yaml or Helm values file that deploys the environment, relative to the project directory`,
+		`bad-promote.yaml:17: x-prodlike.environments.prod.image: invalid image reference "Registry.example.com/Shop": invalid reference format: repository name (Shop) must be lowercase; write it as REGISTRY/REPOSITORY[:TAG]`,
+		`bad-promote.yaml:18: x-prodlike.environments.prod.gitops.key: key path "image..digest" has an empty key; write it as dotted keys, e.g. image.digest`,
+		`bad-promote.yaml:21: x-prodlike.environments.demo.gitops: want {file: deploy/prod/kustomization.yaml, image: shop-api} (a kustomization images: entry) or {file: charts/shop/values-prod.yaml, key: image.digest} (a Helm values key), got "deploy/demo.yaml"`,
+		`bad-promote.yaml:21: x-prodlike.environments.demo.gitops: needs the environment's image: too (where promote copies the image), e.g. image: registry.example.com/shop/api`,
+		`bad-promote.yaml:25: x-prodlike.environments.edge.gitops.file: want a non-empty string, got ""`,
+		`bad-promote.yaml:25: x-prodlike.environments.edge.gitops.image: want a non-empty string, got 7`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("errors:\n got %q\nwant %q", got, want)
+	}
 }

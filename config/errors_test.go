@@ -189,7 +189,7 @@ func TestLoadInvalid(t *testing.T) {
 			want: []string{
 				`environments.prod.cloud: unknown cloud "aws2"; want one of aws, gcp, azure`,
 				"environments.staging.cloud: missing",
-				"environments.staging.tf: unknown key; allowed keys are cloud, region, services, terraform",
+				"environments.staging.tf: unknown key; allowed keys are cloud, gitops, image, region, services, terraform",
 				"x-prodlike.mirror: unknown key; allowed keys are environments, image-mirror, waive",
 			},
 			wantErr: &Error{File: "environments.yaml", Field: "x-prodlike.environments.prod.cloud"},

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,6 +45,14 @@ func buildSpec(p *types.Project, src *sources) (*Spec, error) {
 	}
 	spec.ImageMirror = px.ImageMirror
 	spec.Environments = px.Environments
+	for _, env := range spec.Environments {
+		if g := env.GitOps; g != nil && g.File != "" {
+			g.Path = g.File
+			if !filepath.IsAbs(g.File) {
+				g.Path = filepath.Join(spec.Dir, g.File)
+			}
+		}
+	}
 	spec.Waivers = px.Waivers
 	for i := range spec.Waivers {
 		spec.Waivers[i].File, spec.Waivers[i].Line = src.where(extensionKey, "waive", strconv.Itoa(i))

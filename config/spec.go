@@ -65,6 +65,54 @@ type Environment struct {
 	// Services are the inline prod truth by compose service name
 	// (environments.<env>.services); nil when the file gives none.
 	Services map[string]ProdService
+	// Image is where `prodlike promote` copies an image for this
+	// environment: a repository (registry.example.com/shop/api), which gets
+	// the environment's name as its tag, or a repository with a tag. ""
+	// when the environment is not a promotion target.
+	Image string
+	// GitOps is the file that deploys the environment, in which promote
+	// pins the promoted digest; nil for none.
+	GitOps *GitOps
+}
+
+// GitOps names the file that deploys an environment and what in it pins
+// the image (environments.<env>.gitops): a kustomization images: entry by
+// name, or a Helm values key. Exactly one of Image and Key is set.
+type GitOps struct {
+	// File is the path as written: relative to the project directory, or
+	// absolute. Path is File resolved against Spec.Dir.
+	File string
+	Path string
+	// Image is the name: of the kustomization's images: entry.
+	Image string
+	// Key is the dotted key path of a Helm values file (image.digest).
+	Key string
+}
+
+// EnvironmentNames returns the environments' names in the order the
+// compose file declares them (dev, staging, prod): the order promotions
+// move an image in.
+func (s *Spec) EnvironmentNames() []string {
+	names := make([]string, 0, len(s.Environments))
+	for _, e := range s.Environments {
+		names = append(names, e.Name)
+	}
+	return names
+}
+
+// PromotedBefore returns the promotion target an image reaches before the
+// named environment: the closest environment declared before it that has
+// an image: target. ok is false for the first target, or an unknown name.
+func (s *Spec) PromotedBefore(name string) (env Environment, ok bool) {
+	for _, e := range s.Environments {
+		if e.Name == name {
+			return env, ok
+		}
+		if e.Image != "" {
+			env, ok = e, true
+		}
+	}
+	return Environment{}, false
 }
 
 // Environment returns the named environment, or the first declared when

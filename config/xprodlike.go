@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/distribution/reference"
 )
 
 // extensionKey is the compose extension prodlike reads, on services and at
@@ -164,7 +166,8 @@ type projectExt struct {
 
 var (
 	projectExtKeys  = []string{"environments", "image-mirror", "waive"}
-	environmentKeys = []string{"cloud", "region", "services", "terraform"}
+	environmentKeys = []string{"cloud", "gitops", "image", "region", "services", "terraform"}
+	gitOpsKeys      = []string{"file", "image", "key"}
 	clouds          = []string{"aws", "gcp", "azure"}
 )
 
@@ -193,7 +196,7 @@ func decodeProjectExt(v any, order []string, text scalarText) (x projectExt, pro
 		case "environments":
 			envs, ok := val.(map[string]any)
 			if !ok {
-				bad([]string{key}, "want a mapping of environment names to {cloud, region, terraform}, got %s", describe(val))
+				bad([]string{key}, "want a mapping of environment names to {cloud, region, terraform, image, gitops}, got %s", describe(val))
 				continue
 			}
 			names := slices.Clone(order)
@@ -234,11 +237,29 @@ func decodeEnvironment(name string, v any, text scalarText) (env Environment, pr
 		return env, []problem{{msg: fmt.Sprintf("want a mapping such as {cloud: aws, region: eu-west-1, terraform: infra/prod.tfstate.json}, got %s", describe(v))}}
 	}
 	for _, key := range sortedKeys(m) {
-		if key == "services" {
+		switch key {
+		case "services":
 			var ps []problem
 			env.Services, ps = decodeProdServices(m[key], func(path ...string) (string, bool) { return text(append([]string{key}, path...)...) })
 			for _, p := range ps {
 				problems = append(problems, problem{path: append([]string{key}, p.path...), msg: p.msg})
+			}
+			continue
+		case "image":
+			var p *problem
+			env.Image, p = decodeTarget(name, m[key])
+			if p != nil {
+				problems = append(problems, problem{path: []string{key}, msg: p.msg})
+			}
+			continue
+		case "gitops":
+			var ps []problem
+			env.GitOps, ps = decodeGitOps(m[key])
+			for _, p := range ps {
+				problems = append(problems, problem{path: append([]string{key}, p.path...), msg: p.msg})
+			}
+			if m["image"] == nil {
+				problems = append(problems, problem{path: []string{key}, msg: "needs the environment's image: too (where promote copies the image), e.g. image: registry.example.com/shop/api"})
 			}
 			continue
 		}
@@ -266,6 +287,68 @@ func decodeEnvironment(name string, v any, text scalarText) (env Environment, pr
 		problems = append(problems, problem{path: []string{"cloud"}, msg: fmt.Sprintf("unknown cloud %s; want one of %s", describe(c), strings.Join(clouds, ", "))})
 	}
 	return env, problems
+}
+
+// decodeTarget decodes environments.<env>.image: the repository, with or
+// without a tag, that promote copies an image to. A digest is refused:
+// the digest is what promote brings, not part of where it goes.
+func decodeTarget(env string, v any) (string, *problem) {
+	s, ok := v.(string)
+	if !ok || s == "" {
+		return "", &problem{msg: fmt.Sprintf("want the repository promote copies the image to, such as registry.example.com/shop/api (tagged %s) or registry.example.com/shop/api:%s, got %s", env, env, describe(v))}
+	}
+	if strings.Contains(s, "://") {
+		return s, &problem{msg: fmt.Sprintf("%q: an image reference has no scheme; write it as registry.example.com/shop/api", s)}
+	}
+	named, err := reference.ParseNormalizedNamed(s)
+	if err != nil {
+		return s, &problem{msg: fmt.Sprintf("invalid image reference %q: %v; write it as REGISTRY/REPOSITORY[:TAG]", s, err)}
+	}
+	if _, ok := named.(reference.Digested); ok {
+		return s, &problem{msg: fmt.Sprintf("%q names a digest; promote copies the digest that passed parity, so name only the repository and, if you like, a tag", s)}
+	}
+	return s, nil
+}
+
+// decodeGitOps decodes environments.<env>.gitops: {file, image} for a
+// kustomization's images: entry, or {file, key} for a Helm values key.
+// File is resolved against the project directory later.
+func decodeGitOps(v any) (*GitOps, []problem) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, []problem{{msg: fmt.Sprintf("want {file: deploy/prod/kustomization.yaml, image: shop-api} (a kustomization images: entry) or {file: charts/shop/values-prod.yaml, key: image.digest} (a Helm values key), got %s", describe(v))}}
+	}
+	var problems []problem
+	g := &GitOps{}
+	for _, key := range sortedKeys(m) {
+		s, ok := m[key].(string)
+		switch key {
+		case "file":
+			g.File = s
+		case "image":
+			g.Image = s
+		case "key":
+			g.Key = s
+		default:
+			problems = append(problems, problem{path: []string{key}, msg: "unknown key; allowed keys are " + strings.Join(gitOpsKeys, ", ")})
+			continue
+		}
+		if !ok || s == "" {
+			problems = append(problems, problem{path: []string{key}, msg: "want a non-empty string, got " + describe(m[key])})
+		}
+	}
+	if m["file"] == nil {
+		problems = append(problems, problem{msg: "missing file: the kustomization.yaml or Helm values file that deploys the environment, relative to the project directory"})
+	}
+	switch {
+	case m["image"] != nil && m["key"] != nil:
+		problems = append(problems, problem{msg: "image: and key: exclude each other: image: names a kustomization images: entry, key: a Helm values key; keep one"})
+	case m["image"] == nil && m["key"] == nil:
+		problems = append(problems, problem{msg: "say what to pin: image: NAME (the name: of a kustomization images: entry) or key: DOTTED.PATH (a Helm values key such as image.digest)"})
+	case g.Key != "" && slices.Contains(strings.Split(g.Key, "."), ""):
+		problems = append(problems, problem{path: []string{"key"}, msg: fmt.Sprintf("key path %q has an empty key; write it as dotted keys, e.g. image.digest", g.Key)})
+	}
+	return g, problems
 }
 
 // scalarString renders a scalar as text. Numbers take their text from the

@@ -117,3 +117,32 @@ func hasExplicitTag(ref string) bool {
 	}
 	return strings.LastIndexByte(ref, ':') > strings.LastIndexByte(ref, '/')
 }
+
+// CheckReference reports whether ref is an image reference Resolve can
+// look up, without contacting a registry: nil, or the *RegistryError
+// matching ErrBadReference that Resolve would return.
+func CheckReference(ref string) error {
+	var o Options
+	if _, err := o.parseReference(ref); err != nil {
+		return badReference("resolve", ref, err)
+	}
+	return nil
+}
+
+// RepositoryOf is ref without its tag or digest, as written:
+// registry.example.com/shop/api:prod gives registry.example.com/shop/api.
+func RepositoryOf(ref string) string {
+	ref, _, _ = strings.Cut(ref, "@")
+	if hasExplicitTag(ref) {
+		ref = ref[:strings.LastIndexByte(ref, ':')]
+	}
+	return ref
+}
+
+// HasRegistry reports whether ref names its registry (a first component
+// with a '.' or a ':', or localhost), as docker decides it: shop-api and
+// acme/api do not, and mean Docker Hub when pulled.
+func HasRegistry(ref string) bool {
+	first, _, found := strings.Cut(ref, "/")
+	return found && (strings.ContainsAny(first, ".:") || first == "localhost")
+}

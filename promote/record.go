@@ -20,11 +20,12 @@ import (
 // parity gate said, and which GitOps file was pinned. Records are the
 // project's promotion history (see SaveRecord and ReadRecords).
 type Record struct {
-	Image           string        `json:"image"`  // as given on the command line
-	Source          string        `json:"source"` // repo@sha256:…
-	Digest          string        `json:"digest"` // sha256:…
-	Target          string        `json:"target"` // repo:tag@sha256:… or repo@sha256:…
-	Env             string        `json:"env"`    // the environment promoted to
+	Image           string        `json:"image"`              // as given on the command line
+	Source          string        `json:"source"`             // repo@sha256:…; "" for a local image (see ImageID)
+	Digest          string        `json:"digest"`             // sha256:…, the manifest digest
+	ImageID         string        `json:"image_id,omitempty"` // the image's ID in the Docker engine that ran the gate
+	Target          string        `json:"target"`             // repo:tag@sha256:… or repo@sha256:…
+	Env             string        `json:"env"`                // the environment promoted to
 	Parity          ParitySummary `json:"parity"`
 	GitOps          *GitOpsRecord `json:"gitops,omitempty"`
 	ProdlikeVersion string        `json:"prodlike_version"`

@@ -17,6 +17,7 @@ import (
 	"github.com/prodlike/prodlike/output"
 	"github.com/prodlike/prodlike/parity"
 	"github.com/prodlike/prodlike/plan"
+	"github.com/prodlike/prodlike/profiles/truth"
 	"github.com/prodlike/prodlike/stack"
 )
 
@@ -104,6 +105,20 @@ func (a *app) parity(ctx context.Context, o parityOptions) error {
 	if err != nil {
 		return err
 	}
+	report := runChecks(ctx, spec, p, eng, statuses, prod, started)
+	if err := a.emitReport(report, format, o.output, threshold); err != nil {
+		return err
+	}
+	if report.Failed(threshold) {
+		return errParityFailed
+	}
+	return nil
+}
+
+// runChecks collects the dev facts of the running stack (statuses) and the
+// app's image, and runs every parity check against prod: the gate that
+// parity and promote share.
+func runChecks(ctx context.Context, spec *config.Spec, p *plan.Plan, eng stack.Engine, statuses []stack.ServiceStatus, prod *truth.Environment, started time.Time) *parity.Report {
 	images, _ := eng.(parity.ImageReader)
 	if images == nil {
 		images = noImages{}
@@ -112,15 +127,17 @@ func (a *app) parity(ctx context.Context, o parityOptions) error {
 	facts := &parity.Facts{Project: spec.Project, Services: dev, Prod: prod, Now: time.Now()}
 	report := parity.Run(parity.Checks, facts, spec.Waivers, started)
 	report.Version = currentBuild().Version
+	return report
+}
 
-	if err := writeReport(a.stdout, o.output, format, report, threshold); err != nil {
+// emitReport writes the report to stdout, or to path with the verdict and
+// where the report went on stderr.
+func (a *app) emitReport(r *parity.Report, f output.Format, path string, threshold parity.Severity) error {
+	if err := writeReport(a.stdout, path, f, r, threshold); err != nil {
 		return err
 	}
-	if o.output != "" {
-		fmt.Fprintf(a.stderr, "%s; report written to %s\n", output.Summary(report, threshold), o.output)
-	}
-	if report.Failed(threshold) {
-		return errParityFailed
+	if path != "" {
+		fmt.Fprintf(a.stderr, "%s; report written to %s\n", output.Summary(r, threshold), path)
 	}
 	return nil
 }
@@ -147,9 +164,11 @@ func environment(spec *config.Spec, name string) (config.Environment, error) {
 	return env, usageError{fmt.Errorf("--env %s: no such environment in %s; declared: %s", name, where, strings.Join(names, ", "))}
 }
 
-// ensureRunning starts the stack unless every service of the plan runs, and
-// returns the statuses of the running stack, with the stand-ins' facts.
-func ensureRunning(ctx context.Context, a *app, x *stack.Executor, p *plan.Plan, noStart bool) ([]stack.ServiceStatus, error) {
+// ensureRunning starts the stack unless every service of the plan runs and
+// the caller found none outdated (a running container that is not what the
+// plan asks for, one reason each: up recreates it), and returns the
+// statuses of the running stack, with the stand-ins' facts.
+func ensureRunning(ctx context.Context, a *app, x *stack.Executor, p *plan.Plan, noStart bool, outdated ...string) ([]stack.ServiceStatus, error) {
 	_, statuses, err := x.Status(ctx, p)
 	if err != nil {
 		return nil, err
@@ -160,13 +179,20 @@ func ensureRunning(ctx context.Context, a *app, x *stack.Executor, p *plan.Plan,
 			down = append(down, s.Service)
 		}
 	}
-	if len(down) == 0 {
+	if len(down) == 0 && len(outdated) == 0 {
 		return statuses, nil
 	}
-	if noStart {
-		return nil, fmt.Errorf("not running: %s; start the stack with prodlike up, or drop --no-start to let parity start it", strings.Join(down, ", "))
+	switch {
+	case noStart && len(down) > 0:
+		return nil, fmt.Errorf("not running: %s; start the stack with prodlike up, or drop --no-start to let prodlike start it", strings.Join(down, ", "))
+	case noStart:
+		return nil, fmt.Errorf("%s; drop --no-start to let prodlike recreate it", strings.Join(outdated, "; "))
 	}
-	fmt.Fprintf(a.stderr, "starting the stack (%s not running)\n", strings.Join(down, ", "))
+	verb, why := "updating", outdated
+	if len(down) > 0 {
+		verb, why = "starting", append([]string{strings.Join(down, ", ") + " not running"}, outdated...)
+	}
+	fmt.Fprintf(a.stderr, "%s the stack (%s)\n", verb, strings.Join(why, "; "))
 	a.printShaping()
 	if _, err := x.Up(ctx, p); err != nil {
 		return nil, err

@@ -137,6 +137,7 @@ image against them.`,
 		newEnvCmd(a),
 		newLogsCmd(a),
 		newParityCmd(a),
+		newPromoteCmd(a),
 		newDoctorCmd(a),
 		newEmulateCmd(a),
 		newVersionCmd(a),
@@ -151,25 +152,13 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
-// load reads the compose file(s) and makes the plan.
+// load reads the compose file(s) and makes the plan: loadSpec, shapeSpec
+// when a.shape asks for it, then makePlan. promote runs the three steps
+// itself, to put the image it promotes in the spec before planning.
 func (a *app) load(ctx context.Context) (*config.Spec, *plan.Plan, error) {
-	spec, err := config.Load(ctx, config.Options{
-		Files:    a.files,
-		WorkDir:  a.dir,
-		Project:  a.project,
-		EnvFiles: a.envFiles,
-		Environ:  a.environ,
-	})
+	spec, err := a.loadSpec(ctx)
 	if err != nil {
 		return nil, nil, err
-	}
-	mirror := a.mirror
-	if mirror == "" {
-		mirror = a.getenv("PRODLIKE_IMAGE_MIRROR")
-	}
-	opts := plan.Options{ImageMirror: mirror}
-	if slices.ContainsFunc(spec.Services, func(s config.Service) bool { return s.Kind == config.KindSQS }) {
-		opts.SelfImage = a.self().Ref
 	}
 	if a.shape != nil {
 		shaped, err := a.shapeSpec(spec)
@@ -178,11 +167,35 @@ func (a *app) load(ctx context.Context) (*config.Spec, *plan.Plan, error) {
 		}
 		spec = shaped
 	}
-	p, err := plan.Build(spec, opts)
+	p, err := a.makePlan(spec)
 	if err != nil {
 		return spec, nil, err
 	}
 	return spec, p, nil
+}
+
+// loadSpec reads the compose file(s) as the global flags say.
+func (a *app) loadSpec(ctx context.Context) (*config.Spec, error) {
+	return config.Load(ctx, config.Options{
+		Files:    a.files,
+		WorkDir:  a.dir,
+		Project:  a.project,
+		EnvFiles: a.envFiles,
+		Environ:  a.environ,
+	})
+}
+
+// makePlan plans spec with the image mirror and prodlike's own image.
+func (a *app) makePlan(spec *config.Spec) (*plan.Plan, error) {
+	mirror := a.mirror
+	if mirror == "" {
+		mirror = a.getenv("PRODLIKE_IMAGE_MIRROR")
+	}
+	opts := plan.Options{ImageMirror: mirror}
+	if slices.ContainsFunc(spec.Services, func(s config.Service) bool { return s.Kind == config.KindSQS }) {
+		opts.SelfImage = a.self().Ref
+	}
+	return plan.Build(spec, opts)
 }
 
 // shaping is what up and parity ask of load: shape the stand-ins from an

@@ -49,6 +49,20 @@ func (e *Engine) InspectImage(ctx context.Context, ref string) (stack.ImageConfi
 	return out, nil
 }
 
+// SaveImage exports the local image ref as `docker save` does: a tar
+// stream of its configuration, its layers and a manifest.json, which
+// go-containerregistry's tarball package reads. The caller closes it.
+func (e *Engine) SaveImage(ctx context.Context, ref string) (io.ReadCloser, error) {
+	rc, err := e.cli.ImageSave(ctx, []string{ref})
+	if errdefs.IsNotFound(err) {
+		return nil, fmt.Errorf("%w: %s is not present locally", stack.ErrImageNotFound, ref)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("export image %s: %w", ref, err)
+	}
+	return rc, nil
+}
+
 // SecretFiles exports the image ref and returns the paths in any of its
 // layers that look like secrets or local configuration (.env files, private
 // keys, cloud credentials), sorted. A file a later layer deletes is still in
