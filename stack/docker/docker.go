@@ -126,7 +126,11 @@ func projectFilter(project string) client.Filters {
 
 // Containers lists the project's containers.
 func (e *Engine) Containers(ctx context.Context, project string) ([]stack.Container, error) {
-	res, err := e.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: projectFilter(project)})
+	// Containers prodlike made carry the service label too; one run from the
+	// app's image by other means inherits only the image's project label
+	// and is not prodlike's to reuse or remove.
+	filters := projectFilter(project).Add("label", stack.LabelService)
+	res, err := e.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: filters})
 	if err != nil {
 		return nil, fmt.Errorf("list containers: %w", err)
 	}
