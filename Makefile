@@ -15,7 +15,7 @@ PRODLIKE := CGO_ENABLED=0 go run ./cmd/prodlike
 # e2e/images/build.sh builds for the offline image.
 export PRODLIKE_VERSITYGW ?= $(or $(PRODLIKE_OFFLINE_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/prodlike-images)/versitygw-v1.8.0/versitygw
 
-.PHONY: demo demo-down test unit e2e images vet cross release-check
+.PHONY: demo demo-down test unit e2e images vet cross release-check bench
 
 demo:
 	@set -e; mirror=""; \
@@ -43,6 +43,14 @@ e2e: images
 
 images:
 	e2e/images/build.sh $(OFFLINE)
+
+# The benchmark (bench/README.md, BENCHMARKS.md): prodlike against
+# docker-compose and each stand-in alone, on the same engine and the offline
+# images. Not part of make test: it takes minutes and wants a quiet machine.
+# Flags go in BENCH_ARGS, e.g. make bench BENCH_ARGS="-n 10 -json bench.json".
+bench: images
+	export PRODLIKE_IMAGE_MIRROR=$(OFFLINE) GO_IMAGE=$(OFFLINE)/golang:1.26; \
+	go run ./bench $(BENCH_ARGS)
 
 vet:
 	test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
