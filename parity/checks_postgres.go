@@ -187,14 +187,8 @@ func isTLSParameter(name string) bool {
 	return name == "rds.force_ssl" || name == "require_secure_transport" || name == "ssl"
 }
 
-// pgProdRequiresTLS says whether prod refuses connections without TLS, and
-// how prodlike knows.
-func pgProdRequiresTLS(t *Target) (required bool, because string) {
-	return truth.PostgresRequiresTLS(t.Prod.Managed, t.Prod.Postgres)
-}
-
 func pgTLS(t *Target) []Finding {
-	required, because := pgProdRequiresTLS(t)
+	required, because := truth.PostgresRequiresTLS(t.Prod.Managed, t.Prod.Postgres)
 	if !required {
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/prodlike/prodlike/internal/atomicfile"
 	"github.com/prodlike/prodlike/internal/textdiff"
 )
 
@@ -47,7 +48,7 @@ func (c Change) Write() error {
 	if !bytes.Equal(now, c.Before) {
 		return fmt.Errorf("write %s: the file changed since prodlike read it; run the command again", c.File)
 	}
-	return writeFileAtomic(path, c.After, info.Mode().Perm())
+	return atomicfile.WriteFile(path, c.After, info.Mode().Perm())
 }
 
 // PlanKustomization reads a kustomization.yaml and plans pinning img in it
@@ -95,39 +96,4 @@ func plan(file string, edit func([]byte) ([]byte, string, error)) (Change, error
 		return Change{}, err
 	}
 	return Change{File: file, Summary: summary, Before: before, After: after}, nil
-}
-
-// writeFileAtomic writes data to path through a temporary file in the same
-// directory and a rename, so readers see the old file or the new one.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".prodlike-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Chmod(perm); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

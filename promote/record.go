@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prodlike/prodlike/internal/atomicfile"
 	"github.com/prodlike/prodlike/parity"
 )
 
@@ -122,7 +123,7 @@ func WriteRecord(path string, r Record) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("promotion record: %w", err)
 	}
-	return writeFileAtomic(path, b.Bytes(), 0o644)
+	return atomicfile.WriteFile(path, b.Bytes(), 0o644)
 }
 
 // SaveRecord writes r into the history directory dir (the project's

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/prodlike/prodlike/internal/atomicfile"
 )
 
 // StartTimes keeps how long each service took from its container's start
@@ -29,18 +31,30 @@ func (s StartTimes) path(project string) string {
 	return filepath.Join(s.Dir, project+".json")
 }
 
-func (s StartTimes) read(project string) (map[string]startRecord, error) {
+// startRecords are a project's records by service.
+type startRecords map[string]startRecord
+
+// get returns the service's record if it was measured on container.
+func (m startRecords) get(service, container string) (time.Duration, bool) {
+	r, ok := m[service]
+	if !ok || container == "" || r.Container != container {
+		return 0, false
+	}
+	return time.Duration(r.Millis) * time.Millisecond, true
+}
+
+func (s StartTimes) read(project string) (startRecords, error) {
 	b, err := os.ReadFile(s.path(project))
 	if errors.Is(err, fs.ErrNotExist) {
-		return map[string]startRecord{}, nil
+		return startRecords{}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	recs := map[string]startRecord{}
+	recs := startRecords{}
 	if err := json.Unmarshal(b, &recs); err != nil {
 		// A damaged file only loses measurements: start afresh.
-		return map[string]startRecord{}, nil
+		return startRecords{}, nil
 	}
 	return recs, nil
 }
@@ -59,18 +73,7 @@ func (s StartTimes) Record(project, service, container string, d time.Duration, 
 	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
 		return fmt.Errorf("start times: %w", err)
 	}
-	tmp, err := os.CreateTemp(s.Dir, project+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("start times: %w", err)
-	}
-	_, werr := tmp.Write(append(b, '\n'))
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("start times: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), s.path(project)); err != nil {
-		os.Remove(tmp.Name())
+	if err := atomicfile.WriteFile(s.path(project), append(b, '\n'), 0o644); err != nil {
 		return fmt.Errorf("start times: %w", err)
 	}
 	return nil
@@ -79,13 +82,6 @@ func (s StartTimes) Record(project, service, container string, d time.Duration, 
 // Lookup returns what Record stored for the service, if it was measured on
 // container.
 func (s StartTimes) Lookup(project, service, container string) (time.Duration, bool) {
-	recs, err := s.read(project)
-	if err != nil {
-		return 0, false
-	}
-	r, ok := recs[service]
-	if !ok || r.Container != container || container == "" {
-		return 0, false
-	}
-	return time.Duration(r.Millis) * time.Millisecond, true
+	recs, _ := s.read(project)
+	return recs.get(service, container)
 }

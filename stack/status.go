@@ -75,9 +75,10 @@ func (x *Executor) Status(ctx context.Context, p *plan.Plan) (Info, []ServiceSta
 	}
 
 	if x.startTimes != nil {
+		recs, _ := x.startTimes.read(p.Project) // once, not per service
 		for i := range out {
 			if c, ok := byService[out[i].Service]; ok {
-				out[i].StartToReady, _ = x.startTimes.Lookup(p.Project, out[i].Service, c.ID)
+				out[i].StartToReady, _ = recs.get(out[i].Service, c.ID)
 			}
 		}
 	}

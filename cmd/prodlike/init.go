@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/prodlike/prodlike/config"
+	"github.com/prodlike/prodlike/internal/atomicfile"
 	"github.com/prodlike/prodlike/internal/textdiff"
 	"github.com/prodlike/prodlike/profiles/truth"
 )
@@ -237,8 +238,8 @@ func printInitSummary(w io.Writer, files []annotated, todo []config.Todo) {
 // writeAnnotated replaces the compose files with their annotated content,
 // after checking that the project loads from it and that its prod truth
 // reads (prod, when init was given Terraform). Each file goes to a temporary
-// file next to it first, which the check loads and which is then renamed
-// over the original; when the check fails, nothing is replaced.
+// file next to it first, which the check loads; only when the check passes
+// are the originals replaced; when it fails, nothing is.
 func (a *app) writeAnnotated(ctx context.Context, spec *config.Spec, files []annotated, prod *config.Environment) error {
 	temps := map[string]string{}
 	defer func() {
@@ -278,10 +279,9 @@ func (a *app) writeAnnotated(ctx context.Context, spec *config.Spec, files []ann
 	}
 
 	for _, f := range files {
-		if err := replaceFile(f.Path, temps[f.Path], f.after); err != nil {
-			return fmt.Errorf("write %s: %w", f.Shown, err)
+		if err := atomicfile.Replace(f.Path, f.after); err != nil {
+			return err
 		}
-		delete(temps, f.Path)
 	}
 	return nil
 }
@@ -304,25 +304,4 @@ func writeTemp(dir, like string, content []byte) (string, error) {
 		return "", err
 	}
 	return tmp.Name(), nil
-}
-
-// replaceFile puts content in place of path by renaming tmp (next to path)
-// over it; a symlinked path has its target replaced, through a temporary
-// file next to the target.
-func replaceFile(path, tmp string, content []byte) error {
-	target, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return err
-	}
-	if target != path {
-		os.Remove(tmp)
-		if tmp, err = writeTemp(filepath.Dir(target), target, content); err != nil {
-			return err
-		}
-	}
-	if err := os.Rename(tmp, target); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/prodlike/prodlike/config"
+	"github.com/prodlike/prodlike/internal/atomicfile"
 	"github.com/prodlike/prodlike/output"
 	"github.com/prodlike/prodlike/parity"
 	"github.com/prodlike/prodlike/plan"
@@ -233,29 +235,14 @@ func writeReport(stdout io.Writer, path string, f output.Format, r *parity.Repor
 	if path == "" {
 		return output.Report(stdout, f, r, threshold)
 	}
-	tmp, err := os.CreateTemp(dirOf(path), ".prodlike-report-*")
-	if err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := output.Report(tmp, f, r, threshold); err != nil {
-		tmp.Close()
+	var b bytes.Buffer
+	if err := output.Report(&b, f, r, threshold); err != nil {
 		return fmt.Errorf("write report %s: %w", path, err)
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write report %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write report: %w", err)
+	if err := atomicfile.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("report: %w", err)
 	}
 	return nil
-}
-
-func dirOf(path string) string {
-	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
-		return path[:i+1]
-	}
-	return "."
 }
 
 func listChecks(w io.Writer) error {
