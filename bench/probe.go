@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -22,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/jackc/pgx/v5"
+	"github.com/prodlike/prodlike/emulators"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -172,16 +172,12 @@ type awsAccess struct {
 	Region, KeyID, Secret string
 }
 
-// directHTTP is an HTTP client that ignores proxy variables (the stand-ins
-// are on this machine) and keeps one connection per probe alive.
+// directHTTP is the stand-ins' direct HTTP client (no proxy), with each
+// request bounded like every other probe attempt.
 func directHTTP() (*http.Client, func()) {
-	tr := &http.Transport{
-		Proxy:               nil,
-		DialContext:         (&net.Dialer{Timeout: attemptTimeout}).DialContext,
-		MaxIdleConnsPerHost: 2,
-		IdleConnTimeout:     30 * time.Second,
-	}
-	return &http.Client{Transport: tr, Timeout: attemptTimeout}, tr.CloseIdleConnections
+	hc, tr := emulators.DirectHTTPClient(attemptTimeout)
+	hc.Timeout = attemptTimeout
+	return hc, tr.CloseIdleConnections
 }
 
 // postgresProbe connects (TLS where the URL asks for it) and runs SELECT 1.
